@@ -1,0 +1,154 @@
+package drivertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+func testQuery(t *testing.T, tr driver.Tier) {
+	q, ok := tr.(driver.Querier)
+	if !ok {
+		t.Log("tier does not implement driver.Querier; the manager answers queries from other tiers")
+		return
+	}
+	ctx := ctxFor(t)
+	sessA, sessB := newID(), newID()
+	mk := func(project, session, text string, hour int) driver.Record {
+		data := fmt.Appendf(nil, `{"task":%q,"outputs":{"note":"frame at hour %d"}}`, text, hour)
+		r := record(newID(), 1, data, baseTime.Add(time.Duration(hour)*time.Hour))
+		r.ProjectID, r.SessionID = project, session
+		return r
+	}
+	a1 := mk("alpha", sessA, "fix the flaky websocket reconnect test", 1)
+	a2 := mk("alpha", sessA, "write migration for invoices table", 2)
+	a3 := mk("alpha", sessB, "websocket server handles backpressure", 3)
+	b1 := mk("beta", sessB, "update websocket docs", 4)
+	mustPut(t, tr, a1, a2, a3, b1)
+
+	run := func(what string, query driver.Query, want ...driver.Record) {
+		t.Helper()
+		hits, err := q.Query(ctx, query)
+		if err != nil {
+			t.Fatalf("%s: Query: %v", what, err)
+		}
+		got := make([]string, len(hits))
+		for i, h := range hits {
+			got[i] = h.ID
+		}
+		expectOrder(t, what, got, want...)
+		for i, h := range hits {
+			checkSame(t, h.Record, want[i])
+		}
+	}
+	run("project alpha, newest first", driver.Query{ProjectID: "alpha", Limit: 10}, a3, a2, a1)
+	run("session A", driver.Query{SessionID: sessA, Limit: 10}, a2, a1)
+	run("time range [hour 2, hour 4)", driver.Query{
+		CreatedAfter: baseTime.Add(2 * time.Hour), CreatedBefore: baseTime.Add(4 * time.Hour), Limit: 10}, a3, a2)
+	run("project and session", driver.Query{ProjectID: "alpha", SessionID: sessB, Limit: 10}, a3)
+	run("limit", driver.Query{Limit: 1}, b1)
+
+	hits, err := q.Query(ctx, driver.Query{Text: "websocket", ProjectID: "alpha", Limit: 10})
+	if err != nil {
+		t.Fatalf("text query: %v", err)
+	}
+	found := map[string]bool{}
+	for _, h := range hits {
+		found[h.ID] = true
+	}
+	if len(hits) != 2 || !found[a1.ID] || !found[a3.ID] {
+		t.Fatalf("text query 'websocket' in alpha found %d hits %v, want %s and %s", len(hits), found, a1.ID, a3.ID)
+	}
+	run("text query with two words", driver.Query{Text: "invoices migration", Limit: 10}, a2)
+	run("text query with no match", driver.Query{Text: "kubernetes", Limit: 10})
+	for _, hostile := range []string{`"unbalanced`, `NEAR(`, `a AND (`, `*`, `-`, `' OR 1=1 --`, `:`, ``} {
+		if _, err := q.Query(ctx, driver.Query{Text: hostile, Limit: 10}); err != nil {
+			t.Fatalf("text query %q must not fail, got %v", hostile, err)
+		}
+	}
+}
+
+func testQueryPagination(t *testing.T, tr driver.Tier) {
+	q, ok := tr.(driver.Querier)
+	if !ok {
+		t.Log("tier does not implement driver.Querier; nothing to page")
+		return
+	}
+	ctx := ctxFor(t)
+	const n = 23
+	want := map[string]bool{}
+	for i := range n {
+		// Pairs of frames share a creation time, so the cursor must break ties by ID.
+		r := record(newID(), 1, document("paging", i), baseTime.Add(time.Duration(i/2)*time.Minute))
+		mustPut(t, tr, r)
+		want[r.ID] = true
+	}
+	for _, text := range []string{"", "paging"} {
+		seen := map[string]bool{}
+		var after *driver.Cursor
+		for page := 0; ; page++ {
+			if page > n {
+				t.Fatalf("text %q: pagination does not end", text)
+			}
+			hits, err := q.Query(ctx, driver.Query{Text: text, Limit: 5, After: after})
+			if err != nil {
+				t.Fatalf("text %q page %d: %v", text, page, err)
+			}
+			if len(hits) == 0 {
+				break
+			}
+			for _, h := range hits {
+				if seen[h.ID] {
+					t.Fatalf("text %q: frame %s returned twice", text, h.ID)
+				}
+				seen[h.ID] = true
+			}
+			last := hits[len(hits)-1]
+			after = &driver.Cursor{Rank: last.Rank, CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		if len(seen) != n {
+			t.Fatalf("text %q: pages covered %d frames, want %d", text, len(seen), n)
+		}
+	}
+}
+
+func testCanceledContext(t *testing.T, tr driver.Tier) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := record(newID(), 1, document("canceled", 1), baseTime)
+	if err := tr.Put(ctx, r); err == nil {
+		t.Fatal("Put with a canceled context succeeded, want an error")
+	}
+	if _, _, err := tr.Get(ctx, r.ID); err == nil {
+		t.Fatal("Get with a canceled context succeeded, want an error")
+	}
+}
+
+func testAfterClose(t *testing.T, tr driver.Tier) {
+	r := record(newID(), 1, document("closed", 1), baseTime)
+	mustPut(t, tr, r)
+	if err := tr.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ctx := ctxFor(t)
+	_, _, getErr := tr.Get(ctx, r.ID)
+	_, candErr := tr.Candidates(ctx, driver.CandidateQuery{Policy: driver.LRU, Limit: 1})
+	_, usageErr := tr.Usage(ctx)
+	for name, err := range map[string]error{
+		"Get":        getErr,
+		"Put":        tr.Put(ctx, r),
+		"Delete":     tr.Delete(ctx, r.ID, driver.AnyVersion),
+		"Touch":      tr.Touch(ctx, []driver.Access{{ID: r.ID, At: baseTime, Count: 1}}),
+		"Candidates": candErr,
+		"Usage":      usageErr,
+		"Close":      tr.Close(),
+	} {
+		if !errors.Is(err, driver.ErrClosed) {
+			t.Errorf("%s after Close = %v, want an error wrapping driver.ErrClosed", name, err)
+		}
+	}
+}
