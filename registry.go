@@ -76,13 +76,18 @@ func schemeOf(rawURL string) (string, error) {
 	return u.Scheme, nil
 }
 
-// Redact returns rawURL with any password replaced by "xxxxx", for logs and
-// error messages. A string that does not parse as a URL is replaced whole,
-// since it may be a secret.
+// Redact returns rawURL with its password (in the user info or in a
+// "password" query parameter) replaced by "xxxxx", for logs and error
+// messages. A string that is not a URL with a scheme is replaced whole,
+// since it may be a key=value connection string holding a secret.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(unparsable URL)"
+	if err != nil || u.Scheme == "" {
+		return "(redacted connection string)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

@@ -1,0 +1,61 @@
+package tier
+
+import (
+	"context"
+	"time"
+)
+
+// maxBackgroundTasks bounds the goroutines started for one-off background
+// work (promotions, repairs, flushes). Work beyond it is dropped: each of
+// these tasks is an optimisation that a later read or cycle redoes.
+const maxBackgroundTasks = 8
+
+// startBackground starts the goroutines that live as long as the manager:
+// the read-statistics flusher and, when Config.BackgroundSync is on, the
+// maintenance loop.
+func (m *Manager) startBackground(ctx context.Context) {
+	m.bgCtx = ctx
+	m.bgSlots = make(chan struct{}, maxBackgroundTasks)
+	m.bgDone.Add(1)
+	go func() {
+		defer m.bgDone.Done()
+		t := time.NewTicker(readFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := m.flushReads(ctx); err != nil && ctx.Err() == nil {
+					m.log.Debug("flush of read statistics failed", "err", err)
+				}
+			}
+		}
+	}()
+	if *m.cfg.BackgroundSync {
+		m.bgDone.Add(1)
+		go func() {
+			defer m.bgDone.Done()
+			m.maintainLoop(ctx)
+		}()
+	}
+}
+
+// goBackground runs task in a goroutine that Close waits for. It must be
+// called while the caller holds the manager open (between enter and
+// leave). When too many tasks run already, task is dropped.
+func (m *Manager) goBackground(task func(ctx context.Context)) {
+	select {
+	case m.bgSlots <- struct{}{}:
+	default:
+		return
+	}
+	m.bgDone.Add(1)
+	go func() {
+		defer func() {
+			<-m.bgSlots
+			m.bgDone.Done()
+		}()
+		task(m.bgCtx)
+	}()
+}

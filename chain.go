@@ -1,0 +1,165 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// Default per-call timeouts: the first tier is local and may wait on a
+// SQLite lock held by another process; the others are behind a network.
+const (
+	defaultFirstTierTimeout = 5 * time.Second
+	defaultTierTimeout      = 500 * time.Millisecond
+)
+
+// link is one tier of the chain with what the manager knows about it: its
+// optional interfaces (found once, at Open), limits and timeout.
+type link struct {
+	level   int // 1-based position in the chain
+	name    string
+	scheme  string
+	tier    driver.Tier
+	durable bool
+	limits  Limits
+	timeout time.Duration
+
+	batcher   driver.Batcher   // nil when the tier has none
+	querier   driver.Querier   // nil when the tier has none
+	pinger    driver.Pinger    // nil when the tier has none
+	compactor driver.Compactor // nil when the tier has none
+
+	breaker *breaker
+}
+
+func newLink(level int, spec TierSpec, scheme string) *link {
+	l := &link{
+		level:   level,
+		name:    spec.Name,
+		scheme:  scheme,
+		tier:    spec.Tier,
+		durable: spec.Tier.Durable(),
+		limits:  spec.Limits,
+		timeout: spec.Timeout,
+	}
+	if l.name == "" {
+		l.name = scheme
+	}
+	if l.timeout == 0 {
+		l.timeout = defaultTierTimeout
+		if level == 1 {
+			l.timeout = defaultFirstTierTimeout
+		}
+	}
+	l.batcher, _ = spec.Tier.(driver.Batcher)
+	l.querier, _ = spec.Tier.(driver.Querier)
+	l.pinger, _ = spec.Tier.(driver.Pinger)
+	l.compactor, _ = spec.Tier.(driver.Compactor)
+	l.breaker = newBreaker(l.name)
+	return l
+}
+
+// String names the tier in errors: "tier 2 (redis)".
+func (l *link) String() string { return fmt.Sprintf("tier %d (%s)", l.level, l.name) }
+
+// call runs op against the tier with the tier's timeout, through its
+// circuit breaker: while the breaker is open, op is not run and the call
+// fails at once with an error wrapping ErrUnavailable. A timeout of the
+// tier's own is reported as ErrUnavailable; the caller's own cancellation
+// is returned as it is and does not count against the tier.
+func (l *link) call(ctx context.Context, op func(context.Context) error) error {
+	done, err := l.breaker.allow()
+	if err != nil {
+		return err
+	}
+	tctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	err = op(tctx)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		err = fmt.Errorf("%s: %w", l, ctx.Err())
+	case tctx.Err() != nil && !errors.Is(err, ErrUnavailable):
+		err = fmt.Errorf("%w: %s did not answer within %s: %w", ErrUnavailable, l, l.timeout, err)
+	}
+	done(err)
+	return err
+}
+
+func (l *link) get(ctx context.Context, id string) (rec driver.Record, ok bool, err error) {
+	err = l.call(ctx, func(ctx context.Context) error {
+		rec, ok, err = l.tier.Get(ctx, id)
+		return err
+	})
+	return rec, ok, err
+}
+
+func (l *link) put(ctx context.Context, rec driver.Record) error {
+	return l.call(ctx, func(ctx context.Context) error { return l.tier.Put(ctx, rec) })
+}
+
+func (l *link) putMany(ctx context.Context, recs []driver.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if l.batcher == nil {
+		for _, r := range recs {
+			if err := l.put(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return l.call(ctx, func(ctx context.Context) error { return l.batcher.PutMany(ctx, recs) })
+}
+
+func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if l.batcher == nil {
+		var out []driver.Record
+		for _, id := range ids {
+			r, ok, err := l.get(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
+	var out []driver.Record
+	err := l.call(ctx, func(ctx context.Context) (err error) {
+		out, err = l.batcher.GetMany(ctx, ids)
+		return err
+	})
+	return out, err
+}
+
+func (l *link) delete(ctx context.Context, id string, upTo uint64) error {
+	return l.call(ctx, func(ctx context.Context) error { return l.tier.Delete(ctx, id, upTo) })
+}
+
+func (l *link) usage(ctx context.Context) (u driver.Usage, err error) {
+	err = l.call(ctx, func(ctx context.Context) error {
+		u, err = l.tier.Usage(ctx)
+		return err
+	})
+	return u, err
+}
+
+func (l *link) ping(ctx context.Context) error {
+	if l.pinger == nil {
+		_, err := l.usage(ctx)
+		return err
+	}
+	return l.call(ctx, l.pinger.Ping)
+}
+
+// isLast reports whether l is the last tier of a chain of n.
+func (l *link) isLast(n int) bool { return l.level == n }

@@ -1,0 +1,223 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Manager keeps frames in a chain of tiers and moves them between tiers. It
+// is the type a host uses; the host never needs to know which tier holds a
+// frame.
+//
+// A Manager is safe for concurrent use by multiple goroutines. Several
+// processes may open Managers on the same SQLite file; one of them at a time
+// runs the background movement.
+type Manager struct {
+	cfg   Config
+	log   *slog.Logger
+	chain []*link
+	clock versionClock
+	now   func() time.Time
+
+	reads    *readBuffer
+	promoter *promoter
+
+	// mu guards closed. Operations hold it for reading while they run, so
+	// Close waits for them.
+	mu     sync.RWMutex
+	closed bool
+
+	stats *statsRecorder
+	locks frameLocks
+	gone  *tombstones
+
+	bgCtx   context.Context    // canceled by Close
+	stop    context.CancelFunc // cancels bgCtx
+	bgSlots chan struct{}      // bounds one-off background tasks
+	bgDone  sync.WaitGroup
+}
+
+// Open opens every tier of cfg and returns a Manager over them. With a zero
+// Config it opens the embedded default: SQLite at ~/.stackmemory/frames.db.
+// Redis and PostgreSQL join the chain when their URLs are set (in cfg or in
+// the environment through LoadConfig) and their driver packages are
+// imported.
+//
+// Open validates cfg first; a bad config changes nothing on disk. If a tier
+// fails to open, the tiers already opened are closed again.
+func Open(ctx context.Context, cfg Config) (*Manager, error) {
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	specs, err := chainSpecs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var links []*link
+	fail := func(err error) (*Manager, error) {
+		for _, l := range links {
+			_ = l.tier.Close()
+		}
+		return nil, err
+	}
+	for i, s := range specs {
+		scheme := s.Name
+		if s.Tier == nil {
+			if scheme, err = schemeOf(s.URL); err != nil {
+				return fail(err)
+			}
+			if s.Tier, err = OpenTier(ctx, s.URL); err != nil {
+				return fail(fmt.Errorf("tier %d: %w", i+1, err))
+			}
+		}
+		if scheme == "" {
+			scheme = fmt.Sprintf("tier%d", i+1)
+		}
+		links = append(links, newLink(i+1, s, scheme))
+	}
+	return newManager(cfg, links), nil
+}
+
+func newManager(cfg Config, links []*link) *Manager {
+	m := &Manager{cfg: cfg, log: cfg.Logger, chain: links, now: time.Now}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	for _, l := range links {
+		l.breaker.log = func() *slog.Logger { return m.log }
+	}
+	m.reads = newReadBuffer()
+	m.stats = newStatsRecorder(len(links))
+	m.gone = newTombstones()
+	m.promoter = newPromoter(cfg.PromotionThreshold, time.Duration(cfg.PromotionWindow))
+	bg, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	m.startBackground(bg)
+	return m
+}
+
+// chainSpecs turns cfg into the list of tiers to open.
+func chainSpecs(cfg Config) ([]TierSpec, error) {
+	if len(cfg.Chain) > 0 {
+		return cfg.Chain, nil
+	}
+	hot, err := sqliteURL(cfg.SQLite.Path)
+	if err != nil {
+		return nil, err
+	}
+	specs := []TierSpec{{
+		Name: "sqlite",
+		URL:  hot,
+		Limits: Limits{
+			MaxFrames: cfg.SQLite.MaxFrames,
+			MaxBytes:  int64(cfg.SQLite.MaxSize),
+			MaxIdle:   time.Duration(cfg.SQLite.MaxAge),
+		},
+	}}
+	if cfg.Redis.URL != "" {
+		u, err := withParams(cfg.Redis.URL, map[string]string{
+			"prefix": cfg.Redis.KeyPrefix,
+			"ttl":    time.Duration(cfg.Redis.TTL).String(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, TierSpec{Name: "redis", URL: u, Limits: Limits{
+			MaxBytes: int64(cfg.Redis.MaxSize),
+			MaxIdle:  time.Duration(cfg.Redis.MaxAge),
+		}})
+	}
+	if cfg.Postgres.URL != "" {
+		params := map[string]string{"compression": fmt.Sprint(*cfg.Postgres.CompressionLevel)}
+		if cfg.Postgres.RetentionDays > 0 {
+			params["retention_days"] = fmt.Sprint(cfg.Postgres.RetentionDays)
+		}
+		u, err := withParams(cfg.Postgres.URL, params)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, TierSpec{Name: "postgres", URL: u})
+	}
+	return specs, nil
+}
+
+// sqliteURL turns a file path into a sqlite: URL; "" means the driver's
+// default file, and a leading "~/" the home directory.
+func sqliteURL(path string) (string, error) {
+	if path == "" {
+		return "sqlite://", nil
+	}
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("%w: sqlite.path %q: %v", ErrBadConfig, path, err)
+		}
+		path = filepath.Join(home, rest)
+	}
+	return (&url.URL{Scheme: "sqlite", Path: path}).String(), nil
+}
+
+// withParams adds query parameters the URL does not set already.
+func withParams(raw string, params map[string]string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("%w: %q is not a URL with a scheme", ErrBadConfig, Redact(raw))
+	}
+	q := u.Query()
+	for k, v := range params {
+		if !q.Has(k) {
+			q.Set(k, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// enter starts an operation: it fails with ErrClosed after Close. The
+// caller must call m.leave when done.
+func (m *Manager) enter() error {
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (m *Manager) leave() { m.mu.RUnlock() }
+
+// Close flushes buffered access statistics, stops background work, waits
+// for running operations and closes every tier. A second Close returns
+// ErrClosed.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	m.closed = true
+	// No operation runs now, so no new background task can start.
+	m.stop()
+	m.bgDone.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errs := []error{m.flushReads(ctx)}
+	for _, l := range m.chain {
+		if err := l.tier.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", l, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Levels returns the number of tiers in the chain.
+func (m *Manager) Levels() int { return len(m.chain) }

@@ -1,0 +1,126 @@
+package tier
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+	"golang.org/x/time/rate"
+)
+
+// Promotion limits: at most promotionRate frames a second come back to the
+// first tier, and a promoted frame is not demoted again for one promotion
+// window (hysteresis), so frames do not bounce between tiers.
+const (
+	promotionRate    = 50
+	promoterCapacity = 10000
+)
+
+// promoter counts reads of frames served from lower tiers and decides when
+// one has been read often enough to come back up.
+type promoter struct {
+	threshold int
+	window    time.Duration
+	limiter   *rate.Limiter
+
+	mu       sync.Mutex
+	reads    map[string][]time.Time // frame -> reads within the window
+	promoted map[string]time.Time   // frame -> when it was promoted
+}
+
+func newPromoter(threshold int, window time.Duration) *promoter {
+	return &promoter{
+		threshold: threshold,
+		window:    window,
+		limiter:   rate.NewLimiter(promotionRate, promotionRate),
+		reads:     map[string][]time.Time{},
+		promoted:  map[string]time.Time{},
+	}
+}
+
+// shouldPromote records a read at now and reports whether the frame has
+// reached the threshold (and the rate limit allows a promotion).
+func (p *promoter) shouldPromote(id string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.reads) >= promoterCapacity {
+		p.prune(now)
+	}
+	cutoff := now.Add(-p.window)
+	kept := p.reads[id][:0]
+	for _, t := range p.reads[id] {
+		if t.After(cutoff) {
+			kept = append(kept, t)
+		}
+	}
+	kept = append(kept, now)
+	if len(kept) < p.threshold || !p.limiter.AllowN(now, 1) {
+		p.reads[id] = kept
+		return false
+	}
+	delete(p.reads, id)
+	p.promoted[id] = now
+	return true
+}
+
+// prune drops reads and promotions older than the window; when every
+// entry is recent, it drops all, which only delays some promotions.
+func (p *promoter) prune(now time.Time) {
+	cutoff := now.Add(-p.window)
+	for id, ts := range p.reads {
+		if len(ts) == 0 || !ts[len(ts)-1].After(cutoff) {
+			delete(p.reads, id)
+		}
+	}
+	if len(p.reads) >= promoterCapacity {
+		clear(p.reads)
+	}
+	for id, t := range p.promoted {
+		if !t.After(cutoff) {
+			delete(p.promoted, id)
+		}
+	}
+}
+
+// recentlyPromoted reports whether the frame came up less than a window
+// ago; demotion leaves such frames alone.
+func (p *promoter) recentlyPromoted(id string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.promoted[id]
+	return ok && now.Sub(t) < p.window
+}
+
+func (p *promoter) forget(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.reads, id)
+	delete(p.promoted, id)
+}
+
+// promote copies a frame read from a lower tier back to the first tier.
+// The lower durable copy stays, so demoting the frame again costs no
+// rewrite while it is unchanged. The copy is conditional on version: if
+// the frame was written meanwhile, the newer version in the first tier
+// wins.
+func (m *Manager) promote(ctx context.Context, rec driver.Record, from *link) {
+	if m.isDeleted(rec.ID, rec.Version) {
+		return
+	}
+	rec.LastAccess = m.now().UTC()
+	rec.AccessCount = max(rec.AccessCount, int64(m.promoter.threshold))
+	rec.LFUKey = driver.NewLFUKey(rec.LastAccess, rec.AccessCount)
+	if err := m.chain[0].put(ctx, rec); err != nil {
+		m.log.Warn("promotion failed", "frame", rec.ID, "from", from.name, "err", err)
+		return
+	}
+	m.stats.moved(from.level, 1, 1)
+	m.log.Debug("promoted frame", "frame", rec.ID, "from", from.name)
+	if !from.durable {
+		// A cache copy has done its job once the frame is back on top.
+		if err := from.delete(ctx, rec.ID, rec.Version); err != nil {
+			m.log.Debug("cannot drop cache copy after promotion", "frame", rec.ID, "err", err)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package tier
+
+import (
+	"context"
+	"sync"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// Status is a snapshot of the chain.
+type Status struct {
+	Tiers []TierStatus `json:"tiers"`
+	// PendingDeletes counts deletes waiting for a tier to come back.
+	PendingDeletes int `json:"pending_deletes"`
+}
+
+// TierStatus describes one tier.
+type TierStatus struct {
+	Level   int    `json:"level"`
+	Name    string `json:"name"`
+	Driver  string `json:"driver"`
+	Durable bool   `json:"durable"`
+	Frames  int64  `json:"frames"`
+	Bytes   int64  `json:"bytes"`
+	Healthy bool   `json:"healthy"`
+	// Breaker is the state of the tier's circuit breaker: "closed"
+	// (healthy), "open" (failing fast) or "half-open" (probing).
+	Breaker string `json:"breaker"`
+	// Error says why the tier is unhealthy; it never contains credentials.
+	Error  string `json:"error,omitempty"`
+	Limits Limits `json:"limits"`
+}
+
+// Status asks every tier, in parallel, for its usage and health. A tier
+// that cannot be reached is reported unhealthy; Status itself fails only
+// after Close.
+func (m *Manager) Status(ctx context.Context) (Status, error) {
+	if err := m.enter(); err != nil {
+		return Status{}, err
+	}
+	defer m.leave()
+	st := Status{Tiers: make([]TierStatus, len(m.chain))}
+	var wg sync.WaitGroup
+	for i, l := range m.chain {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts := TierStatus{Level: l.level, Name: l.name, Driver: l.scheme, Durable: l.durable, Limits: l.limits}
+			err := l.ping(ctx)
+			if err == nil {
+				var u driver.Usage
+				u, err = l.usage(ctx)
+				ts.Frames, ts.Bytes = u.Frames, u.Bytes
+			}
+			ts.Healthy = err == nil
+			if err != nil {
+				ts.Error = err.Error()
+			}
+			ts.Breaker = l.breaker.state()
+			st.Tiers[i] = ts
+		}()
+	}
+	wg.Wait()
+	m.gone.mu.Lock()
+	st.PendingDeletes = len(m.gone.ids)
+	m.gone.mu.Unlock()
+	return st, nil
+}
