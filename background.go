@@ -10,6 +10,10 @@ import (
 // these tasks is an optimisation that a later read or cycle redoes.
 const maxBackgroundTasks = 8
 
+// statsPersistEvery is how many read flushes pass between two writes of
+// the statistics to the state store.
+const statsPersistEvery = 10
+
 // startBackground starts the goroutines that live as long as the manager:
 // the read-statistics flusher and, when Config.BackgroundSync is on, the
 // maintenance loop.
@@ -21,13 +25,16 @@ func (m *Manager) startBackground(ctx context.Context) {
 		defer m.bgDone.Done()
 		t := time.NewTicker(readFlushInterval)
 		defer t.Stop()
-		for {
+		for tick := 1; ; tick++ {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 				if err := m.flushReads(ctx); err != nil && ctx.Err() == nil {
 					m.log.Debug("flush of read statistics failed", "err", err)
+				}
+				if tick%statsPersistEvery == 0 {
+					m.persistStats(ctx)
 				}
 			}
 		}

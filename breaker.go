@@ -22,7 +22,7 @@ type breaker struct {
 	log  func() *slog.Logger
 }
 
-func newBreaker(name string) *breaker {
+func newBreaker(name string, onTrip func()) *breaker {
 	b := &breaker{name: name, log: slog.Default}
 	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        name,
@@ -35,6 +35,7 @@ func newBreaker(name string) *breaker {
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			switch to {
 			case gobreaker.StateOpen:
+				onTrip()
 				b.log().Warn("tier unavailable; failing fast", "tier", name, "retry_in", breakerOpenFor)
 			case gobreaker.StateClosed:
 				b.log().Info("tier available again", "tier", name)

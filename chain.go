@@ -33,9 +33,10 @@ type link struct {
 	compactor driver.Compactor // nil when the tier has none
 
 	breaker *breaker
+	stats   *statsRecorder
 }
 
-func newLink(level int, spec TierSpec, scheme string) *link {
+func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder) *link {
 	l := &link{
 		level:   level,
 		name:    spec.Name,
@@ -44,6 +45,7 @@ func newLink(level int, spec TierSpec, scheme string) *link {
 		durable: spec.Tier.Durable(),
 		limits:  spec.Limits,
 		timeout: spec.Timeout,
+		stats:   stats,
 	}
 	if l.name == "" {
 		l.name = scheme
@@ -58,7 +60,7 @@ func newLink(level int, spec TierSpec, scheme string) *link {
 	l.querier, _ = spec.Tier.(driver.Querier)
 	l.pinger, _ = spec.Tier.(driver.Pinger)
 	l.compactor, _ = spec.Tier.(driver.Compactor)
-	l.breaker = newBreaker(l.name)
+	l.breaker = newBreaker(l.name, func() { stats.trip(level) })
 	return l
 }
 
@@ -70,14 +72,16 @@ func (l *link) String() string { return fmt.Sprintf("tier %d (%s)", l.level, l.n
 // fails at once with an error wrapping ErrUnavailable. A timeout of the
 // tier's own is reported as ErrUnavailable; the caller's own cancellation
 // is returned as it is and does not count against the tier.
-func (l *link) call(ctx context.Context, op func(context.Context) error) error {
+func (l *link) call(ctx context.Context, name string, op func(context.Context) error) error {
 	done, err := l.breaker.allow()
 	if err != nil {
 		return err
 	}
 	tctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
+	start := time.Now()
 	err = op(tctx)
+	l.stats.latency(l.level, name, time.Since(start))
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -85,12 +89,15 @@ func (l *link) call(ctx context.Context, op func(context.Context) error) error {
 	case tctx.Err() != nil && !errors.Is(err, ErrUnavailable):
 		err = fmt.Errorf("%w: %s did not answer within %s: %w", ErrUnavailable, l, l.timeout, err)
 	}
+	if errors.Is(err, ErrUnavailable) {
+		l.stats.failed(l.level, name)
+	}
 	done(err)
 	return err
 }
 
 func (l *link) get(ctx context.Context, id string) (rec driver.Record, ok bool, err error) {
-	err = l.call(ctx, func(ctx context.Context) error {
+	err = l.call(ctx, opGet, func(ctx context.Context) error {
 		rec, ok, err = l.tier.Get(ctx, id)
 		return err
 	})
@@ -98,7 +105,7 @@ func (l *link) get(ctx context.Context, id string) (rec driver.Record, ok bool, 
 }
 
 func (l *link) put(ctx context.Context, rec driver.Record) error {
-	return l.call(ctx, func(ctx context.Context) error { return l.tier.Put(ctx, rec) })
+	return l.call(ctx, opPut, func(ctx context.Context) error { return l.tier.Put(ctx, rec) })
 }
 
 func (l *link) putMany(ctx context.Context, recs []driver.Record) error {
@@ -113,7 +120,7 @@ func (l *link) putMany(ctx context.Context, recs []driver.Record) error {
 		}
 		return nil
 	}
-	return l.call(ctx, func(ctx context.Context) error { return l.batcher.PutMany(ctx, recs) })
+	return l.call(ctx, opPut, func(ctx context.Context) error { return l.batcher.PutMany(ctx, recs) })
 }
 
 func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, error) {
@@ -134,7 +141,7 @@ func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, erro
 		return out, nil
 	}
 	var out []driver.Record
-	err := l.call(ctx, func(ctx context.Context) (err error) {
+	err := l.call(ctx, opGet, func(ctx context.Context) (err error) {
 		out, err = l.batcher.GetMany(ctx, ids)
 		return err
 	})
@@ -142,11 +149,11 @@ func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, erro
 }
 
 func (l *link) delete(ctx context.Context, id string, upTo uint64) error {
-	return l.call(ctx, func(ctx context.Context) error { return l.tier.Delete(ctx, id, upTo) })
+	return l.call(ctx, opDelete, func(ctx context.Context) error { return l.tier.Delete(ctx, id, upTo) })
 }
 
 func (l *link) usage(ctx context.Context) (u driver.Usage, err error) {
-	err = l.call(ctx, func(ctx context.Context) error {
+	err = l.call(ctx, opOther, func(ctx context.Context) error {
 		u, err = l.tier.Usage(ctx)
 		return err
 	})
@@ -158,7 +165,7 @@ func (l *link) ping(ctx context.Context) error {
 		_, err := l.usage(ctx)
 		return err
 	}
-	return l.call(ctx, l.pinger.Ping)
+	return l.call(ctx, opOther, l.pinger.Ping)
 }
 
 // isLast reports whether l is the last tier of a chain of n.

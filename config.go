@@ -38,6 +38,11 @@ type Config struct {
 	// MaxFrameSize is the largest document Put accepts. Default 16 MiB.
 	MaxFrameSize ByteSize `json:"maxFrameSize,omitempty"`
 
+	// StatePath is the file of the manager's own bookkeeping (move
+	// journal, outbox, mover lease, statistics). Default: tier-state.db
+	// beside the SQLite file; in memory when Chain is set.
+	StatePath string `json:"statePath,omitempty"`
+
 	// Chain, when set, replaces the three tiers above with any chain of
 	// tiers, first (hottest) to last. Not read from config files.
 	Chain []TierSpec `json:"-"`

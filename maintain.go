@@ -2,60 +2,214 @@ package tier
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/state"
+)
+
+// Background work limits. A cycle moves at most maxFramesPerCycle frames;
+// after a cycle that took d, the loop waits at least d/cpuBudget, so the
+// background work uses at most cpuBudget of one core on average, whatever
+// SyncInterval says.
+const (
+	moveBatchSize     = 200
+	maxFramesPerCycle = 2000
+	cpuBudget         = 0.02
+	leaseName         = "mover"
+	leaseTTL          = 30 * time.Second
 )
 
 // maintainLoop runs a maintenance cycle every SyncInterval until ctx ends.
 func (m *Manager) maintainLoop(ctx context.Context) {
-	t := time.NewTicker(time.Duration(m.cfg.SyncInterval))
-	defer t.Stop()
+	wait := time.Duration(m.cfg.SyncInterval)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if _, err := m.maintain(ctx); err != nil && ctx.Err() == nil {
-				m.log.Warn("maintenance cycle failed", "err", err)
-			}
+		case <-time.After(wait):
 		}
+		start := time.Now()
+		if _, err := m.maintain(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, errLeaseHeld) {
+			m.log.Warn("maintenance cycle failed", "err", err)
+		}
+		took := time.Since(start)
+		m.stats.background(took)
+		wait = max(time.Duration(m.cfg.SyncInterval), time.Duration(float64(took)/cpuBudget))
 	}
 }
 
-// MaintenanceReport says what one maintenance cycle did.
+// MaintenanceReport says what a maintenance cycle did.
 type MaintenanceReport struct {
-	Demoted        int // frames moved to a lower tier
-	DeletesRetried int // postponed deletes finished
+	// Demoted counts frames moved down because a tier was over a limit.
+	Demoted int `json:"demoted"`
+	// Healed counts interrupted moves finished; Abandoned those rolled back
+	// (the frame stayed in its source tier).
+	Healed    int `json:"healed"`
+	Abandoned int `json:"abandoned"`
+	// OutboxApplied counts postponed changes delivered to a tier.
+	OutboxApplied int `json:"outbox_applied"`
+	// Stuck explains tiers over their limits whose frames cannot move.
+	Stuck []string `json:"stuck,omitempty"`
 }
 
-// maintain runs one cycle: finish postponed deletes, then demote frames
-// over each tier's limits.
+// Maintain runs one maintenance cycle now: deliver postponed deletes, heal
+// interrupted moves, and demote frames from every tier over its limits
+// (frames, bytes, idle time) in the order of Config.EvictionStrategy. The
+// background loop runs the same cycle every SyncInterval.
+//
+// Only one process at a time moves frames of a state file: when another
+// holds the lease, Maintain returns at once with an error wrapping
+// ErrBusy.
+func (m *Manager) Maintain(ctx context.Context) (MaintenanceReport, error) {
+	if err := m.enter(); err != nil {
+		return MaintenanceReport{}, err
+	}
+	defer m.leave()
+	return m.maintain(ctx)
+}
+
+// ErrBusy means another process is moving frames of the same state file.
+var ErrBusy = errors.New("tier: another process is moving frames")
+
+var errLeaseHeld = ErrBusy
+
 func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
 	var rep MaintenanceReport
-	rep.DeletesRetried = m.retryDeletes(ctx)
-	return rep, nil
+	release, err := m.takeLease(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer release()
+	rep.OutboxApplied = m.replayOutbox(ctx)
+	if rep.Healed, rep.Abandoned, err = m.healMoves(ctx); err != nil {
+		return rep, err
+	}
+	budget := maxFramesPerCycle
+	var errs []error
+	for _, l := range m.chain[:len(m.chain)-1] {
+		n, stuck, err := m.demote(ctx, l, budget)
+		rep.Demoted += n
+		budget -= n
+		if stuck != "" {
+			rep.Stuck = append(rep.Stuck, stuck)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if budget <= 0 || ctx.Err() != nil {
+			break
+		}
+	}
+	m.setStuck(rep.Stuck)
+	return rep, errors.Join(errs...)
 }
 
-// retryDeletes deletes tombstoned frames from every tier again.
-func (m *Manager) retryDeletes(ctx context.Context) int {
-	m.gone.mu.Lock()
-	pending := make(map[string]uint64, len(m.gone.ids))
-	for id, upTo := range m.gone.ids {
-		pending[id] = upTo
+// takeLease takes the mover lease of the state file, or fails with
+// ErrBusy. The returned function releases it.
+func (m *Manager) takeLease(ctx context.Context) (func(), error) {
+	err := m.state.AcquireLease(ctx, leaseName, m.owner, leaseTTL)
+	if errors.Is(err, state.ErrLeaseHeld) {
+		return nil, ErrBusy
 	}
-	m.gone.mu.Unlock()
-	done := 0
-	for id, upTo := range pending {
-		ok := true
-		for _, l := range m.chain {
-			if err := l.delete(ctx, id, upTo); err != nil {
-				ok = false
+	if err != nil {
+		return nil, fmt.Errorf("tier: state store: %w", err)
+	}
+	return func() {
+		_ = m.state.ReleaseLease(context.WithoutCancel(ctx), leaseName, m.owner)
+	}, nil
+}
+
+// demote moves frames out of l while it is over a limit, at most budget
+// frames. It returns how many moved, and a reason when frames over a limit
+// cannot move.
+func (m *Manager) demote(ctx context.Context, l *link, budget int) (int, string, error) {
+	p, why, ok := m.planMove(l, l.level+1)
+	u, err := l.usage(ctx)
+	if err != nil {
+		return 0, "", fmt.Errorf("usage of %s: %w", l, err)
+	}
+	over := overLimits(u, l.limits)
+	idleBefore := time.Time{}
+	if l.limits.MaxIdle > 0 {
+		idleBefore = m.now().Add(-l.limits.MaxIdle)
+	}
+	if over == 0 && idleBefore.IsZero() {
+		return 0, "", nil
+	}
+	if !ok {
+		if over > 0 {
+			return 0, fmt.Sprintf("%s is over its limits by %d frames but cannot demote: %s", l, over, why), nil
+		}
+		return 0, "", nil
+	}
+	moved := 0
+	for moved < budget && ctx.Err() == nil {
+		q := driver.CandidateQuery{Policy: m.cfg.EvictionStrategy, Limit: min(moveBatchSize, budget-moved)}
+		if over <= 0 {
+			if idleBefore.IsZero() {
 				break
 			}
+			q.Policy, q.AccessedBefore = LRU, idleBefore
+		} else {
+			q.Limit = min(q.Limit, over)
 		}
-		if ok {
-			m.finishDelete(id)
-			done++
+		var cands []driver.Meta
+		err := l.call(ctx, opOther, func(ctx context.Context) (err error) {
+			cands, err = l.tier.Candidates(ctx, q)
+			return err
+		})
+		if err != nil {
+			return moved, "", fmt.Errorf("candidates of %s: %w", l, err)
+		}
+		ids := make([]string, 0, len(cands))
+		var freedBytes int64
+		for _, c := range cands {
+			if m.promoter.recentlyPromoted(c.ID, m.now()) {
+				continue
+			}
+			ids = append(ids, c.ID)
+			freedBytes += c.Size
+		}
+		if len(ids) == 0 {
+			break
+		}
+		res, err := m.moveFrames(ctx, p, ids)
+		moved += res.moved
+		if err != nil {
+			return moved, "", err
+		}
+		if res.moved == 0 {
+			break // nothing movable in this batch; try again next cycle
+		}
+		if over > 0 {
+			u.Frames -= int64(res.moved)
+			u.Bytes -= freedBytes
+			over = overLimits(u, l.limits)
 		}
 	}
-	return done
+	return moved, "", nil
+}
+
+// overLimits returns how many frames must leave for u to fit in lim. For
+// the byte limit it estimates from the mean frame size.
+func overLimits(u driver.Usage, lim Limits) int {
+	over := int64(0)
+	if lim.MaxFrames > 0 && u.Frames > lim.MaxFrames {
+		over = u.Frames - lim.MaxFrames
+	}
+	if lim.MaxBytes > 0 && u.Bytes > lim.MaxBytes && u.Frames > 0 {
+		mean := max(u.Bytes/u.Frames, 1)
+		over = max(over, (u.Bytes-lim.MaxBytes+mean-1)/mean)
+	}
+	return int(over)
+}
+
+// ownerID names this manager in the lease table.
+func ownerID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), NewID())
 }

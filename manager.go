@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stackmemoryai/tier/internal/state"
 )
 
 // Manager keeps frames in a chain of tiers and moves them between tiers. It
@@ -38,6 +40,12 @@ type Manager struct {
 	stats *statsRecorder
 	locks frameLocks
 	gone  *tombstones
+	state *state.Store
+	owner string // this manager's name in the mover lease
+	onStep func(step string) // test hook, called after each step of a move
+
+	stuckMu sync.Mutex
+	stuck   []string // why tiers over their limits cannot demote
 
 	bgCtx   context.Context    // canceled by Close
 	stop    context.CancelFunc // cancels bgCtx
@@ -63,6 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	var links []*link
+	stats := newStatsRecorder(len(specs))
 	fail := func(err error) (*Manager, error) {
 		for _, l := range links {
 			_ = l.tier.Close()
@@ -82,13 +91,66 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		if scheme == "" {
 			scheme = fmt.Sprintf("tier%d", i+1)
 		}
-		links = append(links, newLink(i+1, s, scheme))
+		links = append(links, newLink(i+1, s, scheme, stats))
 	}
-	return newManager(cfg, links), nil
+	statePath, err := statePathFor(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	st, err := state.Open(ctx, statePath)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %v", ErrBadConfig, err))
+	}
+	return newManager(cfg, links, st, stats), nil
 }
 
-func newManager(cfg Config, links []*link) *Manager {
-	m := &Manager{cfg: cfg, log: cfg.Logger, chain: links, now: time.Now}
+// statePathFor picks the state file: Config.StatePath, else tier-state.db
+// beside the SQLite file of a chain built from Config, else memory.
+func statePathFor(cfg Config) (string, error) {
+	switch {
+	case cfg.StatePath != "":
+		return expandHome(cfg.StatePath)
+	case len(cfg.Chain) > 0:
+		return state.Memory, nil
+	case cfg.SQLite.Path != "":
+		p, err := expandHome(cfg.SQLite.Path)
+		return filepath.Join(filepath.Dir(p), "tier-state.db"), err
+	}
+	dir, err := DefaultDir()
+	return filepath.Join(dir, "tier-state.db"), err
+}
+
+// expandHome replaces a leading "~/" with the home directory.
+func expandHome(path string) (string, error) {
+	rest, ok := strings.CutPrefix(path, "~/")
+	if !ok {
+		return path, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrBadConfig, path, err)
+	}
+	return filepath.Join(home, rest), nil
+}
+
+// New returns a Manager over tiers that are already open, first (hottest)
+// to last, with the movement settings of cfg (its tier sections and Chain
+// are ignored). The Manager closes the tiers on Close.
+func New(ctx context.Context, cfg Config, tiers ...TierSpec) (*Manager, error) {
+	for i, t := range tiers {
+		if t.Tier == nil {
+			return nil, fmt.Errorf("%w: New: tier %d is not open (use Open with Config.Chain for URLs)", ErrBadConfig, i+1)
+		}
+	}
+	if len(tiers) == 0 {
+		return nil, fmt.Errorf("%w: New needs at least one tier", ErrBadConfig)
+	}
+	cfg.Chain = tiers
+	return Open(ctx, cfg)
+}
+
+func newManager(cfg Config, links []*link, st *state.Store, stats *statsRecorder) *Manager {
+	m := &Manager{cfg: cfg, log: cfg.Logger, chain: links, now: time.Now, state: st, owner: ownerID()}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -96,7 +158,7 @@ func newManager(cfg Config, links []*link) *Manager {
 		l.breaker.log = func() *slog.Logger { return m.log }
 	}
 	m.reads = newReadBuffer()
-	m.stats = newStatsRecorder(len(links))
+	m.stats = stats
 	m.gone = newTombstones()
 	m.promoter = newPromoter(cfg.PromotionThreshold, time.Duration(cfg.PromotionWindow))
 	bg, stop := context.WithCancel(context.Background())
@@ -110,7 +172,11 @@ func chainSpecs(cfg Config) ([]TierSpec, error) {
 	if len(cfg.Chain) > 0 {
 		return cfg.Chain, nil
 	}
-	hot, err := sqliteURL(cfg.SQLite.Path)
+	path, err := expandHome(cfg.SQLite.Path)
+	if err != nil {
+		return nil, err
+	}
+	hot, err := sqliteURL(path)
 	if err != nil {
 		return nil, err
 	}
@@ -151,17 +217,10 @@ func chainSpecs(cfg Config) ([]TierSpec, error) {
 }
 
 // sqliteURL turns a file path into a sqlite: URL; "" means the driver's
-// default file, and a leading "~/" the home directory.
+// default file.
 func sqliteURL(path string) (string, error) {
 	if path == "" {
 		return "sqlite://", nil
-	}
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("%w: sqlite.path %q: %v", ErrBadConfig, path, err)
-		}
-		path = filepath.Join(home, rest)
 	}
 	return (&url.URL{Scheme: "sqlite", Path: path}).String(), nil
 }
@@ -211,10 +270,14 @@ func (m *Manager) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	errs := []error{m.flushReads(ctx)}
+	m.persistStats(ctx)
 	for _, l := range m.chain {
 		if err := l.tier.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", l, err))
 		}
+	}
+	if err := m.state.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close state store: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -100,7 +100,7 @@ func (m *Manager) fetchStreams(ctx context.Context, q Query, cur queryCursor, li
 			After: cur.After[l.level-1],
 		}
 		var hits []driver.Hit
-		err := l.call(ctx, func(ctx context.Context) (err error) {
+		err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
 			hits, err = l.querier.Query(ctx, dq)
 			return err
 		})

@@ -65,6 +65,7 @@ func (m *Manager) get(ctx context.Context, id string) (Frame, error) {
 			unreachable = append(unreachable, &FrameError{Op: "get", Tier: l.name, FrameID: id, Err: err})
 		}
 	}
+	m.stats.miss()
 	switch {
 	case len(unreachable) > 0:
 		return Frame{}, errors.Join(append(unreachable, corrupt...)...)

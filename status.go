@@ -10,8 +10,14 @@ import (
 // Status is a snapshot of the chain.
 type Status struct {
 	Tiers []TierStatus `json:"tiers"`
-	// PendingDeletes counts deletes waiting for a tier to come back.
-	PendingDeletes int `json:"pending_deletes"`
+	// PendingChanges counts changes (deletes) waiting for a tier to come
+	// back.
+	PendingChanges int `json:"pending_changes"`
+	// PendingMoves counts moves in progress or interrupted (healed by the
+	// next maintenance cycle).
+	PendingMoves int `json:"pending_moves"`
+	// Stuck explains tiers over their limits whose frames cannot move.
+	Stuck []string `json:"stuck,omitempty"`
 }
 
 // TierStatus describes one tier.
@@ -61,8 +67,20 @@ func (m *Manager) Status(ctx context.Context) (Status, error) {
 		}()
 	}
 	wg.Wait()
-	m.gone.mu.Lock()
-	st.PendingDeletes = len(m.gone.ids)
-	m.gone.mu.Unlock()
+	st.PendingChanges, _ = m.state.CountPending(ctx)
+	st.PendingMoves, _ = m.state.CountMoves(ctx)
+	st.Stuck = m.stuckReasons()
 	return st, nil
+}
+
+func (m *Manager) setStuck(reasons []string) {
+	m.stuckMu.Lock()
+	defer m.stuckMu.Unlock()
+	m.stuck = reasons
+}
+
+func (m *Manager) stuckReasons() []string {
+	m.stuckMu.Lock()
+	defer m.stuckMu.Unlock()
+	return append([]string(nil), m.stuck...)
 }

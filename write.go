@@ -77,7 +77,6 @@ func (m *Manager) PutBatch(ctx context.Context, frames []Frame) ([]Frame, error)
 	if err := hot.putMany(ctx, recs); err != nil {
 		return nil, &FrameError{Op: "put", Tier: hot.name, FrameID: firstID(ids), Err: err}
 	}
-	m.forgetDeleted(ids)
 	return out, nil
 }
 
@@ -141,17 +140,23 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	defer m.locks.lock(id)()
-	upTo := m.rememberDeleted(id)
+	upTo := m.clock.next(m.now(), 0)
+	var failed []int
 	var errs []error
 	for _, l := range m.chain {
 		if err := l.delete(ctx, id, upTo); err != nil {
+			failed = append(failed, l.level)
 			errs = append(errs, &FrameError{Op: "delete", Tier: l.name, FrameID: id, Err: err})
 		}
 	}
 	m.promoter.forget(id)
-	if err := errors.Join(errs...); err != nil {
-		return m.deferDelete(ctx, id, err)
+	if len(failed) == 0 {
+		return nil
 	}
-	m.finishDelete(id)
+	if err := m.postponeDeletes(ctx, id, upTo, failed); err != nil {
+		// The delete can be neither finished nor recorded: say so.
+		return errors.Join(append(errs, fmt.Errorf("tier: cannot record postponed delete: %w", err))...)
+	}
+	m.log.Warn("delete postponed until the tier returns", "frame", id, "err", errors.Join(errs...))
 	return nil
 }

@@ -1,0 +1,124 @@
+package state
+
+import (
+	"context"
+	"time"
+)
+
+// Change is a change a tier has not received yet.
+type Change struct {
+	Seq     int64  `db:"seq"`
+	Level   int    `db:"level"`
+	Op      string `db:"op"`
+	FrameID string `db:"frame_id"`
+	Version uint64 `db:"version"`
+}
+
+// OpDelete removes copies of a frame up to a version.
+const OpDelete = "delete"
+
+// Enqueue records changes for tiers that could not take them now.
+func (s *Store) Enqueue(ctx context.Context, changes []Change) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().UnixMicro()
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tier_outbox (level, op, frame_id, version, created_at)
+			VALUES (?, ?, ?, ?, ?)`, c.Level, c.Op, c.FrameID, int64(c.Version), now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Pending returns queued changes in the order they were made.
+func (s *Store) Pending(ctx context.Context, limit int) ([]Change, error) {
+	var out []Change
+	err := s.db.SelectContext(ctx, &out, `SELECT seq, level, op, frame_id, version FROM tier_outbox
+		ORDER BY seq LIMIT ?`, limit)
+	return out, err
+}
+
+// Done removes applied changes.
+func (s *Store) Done(ctx context.Context, seqs []int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, seq := range seqs {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tier_outbox WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// DeletedUpTo returns the greatest version of id that a pending delete
+// removes, or 0 when none is pending.
+func (s *Store) DeletedUpTo(ctx context.Context, id string) (uint64, error) {
+	var v int64
+	err := s.db.GetContext(ctx, &v, `SELECT coalesce(max(version), 0) FROM tier_outbox
+		WHERE frame_id = ? AND op = 'delete'`, id)
+	return uint64(v), err
+}
+
+// CountPending returns the number of queued changes.
+func (s *Store) CountPending(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM tier_outbox`)
+	return n, err
+}
+
+// AddStats adds deltas to persisted counters in one transaction.
+func (s *Store) AddStats(ctx context.Context, deltas map[string]int64) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for k, d := range deltas {
+		if d == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tier_stats (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = value + excluded.value`, k, d); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Stats returns every persisted counter.
+func (s *Store) Stats(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryxContext(ctx, `SELECT key, value FROM tier_stats`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var k string
+		var v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// ResetStats deletes every persisted counter.
+func (s *Store) ResetStats(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM tier_stats`)
+	return err
+}

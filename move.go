@@ -1,0 +1,229 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/state"
+)
+
+// A move takes frames from one tier to a lower one without ever leaving a
+// frame in no tier (DESIGN.md, invariant 1). Each step is idempotent:
+//
+//  1. journal: the move is recorded in the state store (step "copying");
+//  2. copy: the frame is written to the destination, and, when the
+//     destination is a cache (not durable), first to the first durable
+//     tier below it (invariant 2). A destination that already holds the
+//     same version with the same checksum is not written again;
+//  3. verify: the copies are read back; version and checksum must match;
+//  4. record: the journal step becomes "copied";
+//  5. delete: the source copy is removed, conditional on its version, so a
+//     newer write that landed meanwhile stays where it is;
+//  6. the journal entry is removed.
+//
+// A crash or a tier failure between any two steps leaves the frame in the
+// source, the destination, or both; healMoves finishes (after step 4) or
+// abandons (before it) what the journal holds.
+
+// plan is where a batch of frames goes.
+type plan struct {
+	from, to *link
+	also     *link // durable write-through target below a cache; nil if none
+}
+
+// planMove picks the targets for frames leaving from toward level to. It
+// reports ok == false, with the reason, when no move keeps a durable copy.
+func (m *Manager) planMove(from *link, to int) (plan, string, bool) {
+	p := plan{from: from, to: m.chain[to-1]}
+	if p.to.durable {
+		return p, "", true
+	}
+	for _, l := range m.chain[to:] {
+		if l.durable {
+			p.also = l
+			return p, "", true
+		}
+	}
+	if !from.durable {
+		// Cache to cache: the durable copy, if any, already lives below.
+		return p, "", true
+	}
+	return p, fmt.Sprintf("%s is a cache and no durable tier lies below it", p.to), false
+}
+
+// moveResult counts what moveFrames did.
+type moveResult struct {
+	moved   int
+	skipped int // changed, deleted or unverifiable; left in the source
+}
+
+// moveFrames moves the frames with the given IDs along p. Frames the
+// source no longer holds are skipped.
+func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveResult, error) {
+	var res moveResult
+	recs, err := p.from.getMany(ctx, ids)
+	if err != nil {
+		return res, fmt.Errorf("read from %s: %w", p.from, err)
+	}
+	recs = m.withoutDeleted(recs)
+	res.skipped = len(ids) - len(recs)
+	if len(recs) == 0 {
+		return res, nil
+	}
+	journal := make([]state.Move, len(recs))
+	for i, r := range recs {
+		journal[i] = state.Move{FrameID: r.ID, From: p.from.level, To: p.to.level,
+			Version: r.Version, Checksum: r.Checksum}
+		if p.also != nil {
+			journal[i].Also = p.also.level
+		}
+	}
+	if err := m.state.BeginMoves(ctx, journal); err != nil {
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	m.hook(stepJournaled)
+
+	// The durable copy first: at no time is a cache the only copy.
+	targets := []*link{p.to}
+	if p.also != nil {
+		targets = []*link{p.also, p.to}
+	}
+	for _, t := range targets {
+		if err := m.copyTo(ctx, t, recs); err != nil {
+			m.abandon(ctx, p.from.level, recs)
+			return res, err
+		}
+		m.hook(stepCopied)
+	}
+	verified, err := m.verify(ctx, targets, recs)
+	if err != nil {
+		m.abandon(ctx, p.from.level, recs)
+		return res, err
+	}
+	res.skipped += len(recs) - len(verified)
+	ids = ids[:0]
+	for _, r := range verified {
+		ids = append(ids, r.ID)
+	}
+	if err := m.state.MarkCopied(ctx, p.from.level, ids); err != nil {
+		m.abandon(ctx, p.from.level, recs)
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	m.hook(stepRecorded)
+	done := m.dropSource(ctx, p.from, verified)
+	m.hook(stepDeleted)
+	if err := m.state.EndMoves(ctx, p.from.level, journalIDs(recs)); err != nil {
+		m.log.Warn("journal cleanup failed; the next heal pass finishes it", "err", err)
+	}
+	res.moved = done
+	res.skipped += len(verified) - done
+	m.stats.moved(p.from.level, p.to.level, int64(done))
+	return res, nil
+}
+
+// copyTo writes the records to t, except those t already holds at the same
+// version and checksum.
+func (m *Manager) copyTo(ctx context.Context, t *link, recs []driver.Record) error {
+	held, err := t.getMany(ctx, journalIDs(recs))
+	if err != nil && !errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("copy to %s: %w", t, err)
+	}
+	have := make(map[string]driver.Record, len(held))
+	for _, h := range held {
+		have[h.ID] = h
+	}
+	var todo []driver.Record
+	for _, r := range recs {
+		if !holds(have[r.ID], r) {
+			todo = append(todo, r)
+		}
+	}
+	if err := t.putMany(ctx, todo); err != nil {
+		return fmt.Errorf("copy to %s: %w", t, err)
+	}
+	return nil
+}
+
+// verify reads the copies back from every target and returns the records
+// that every target holds at their version (or newer) with the right
+// checksum.
+func (m *Manager) verify(ctx context.Context, targets []*link, recs []driver.Record) ([]driver.Record, error) {
+	want := make(map[string]driver.Record, len(recs))
+	for _, r := range recs {
+		want[r.ID] = r
+	}
+	good := make(map[string]int, len(recs))
+	for _, t := range targets {
+		held, err := t.getMany(ctx, journalIDs(recs))
+		if err != nil {
+			return nil, fmt.Errorf("verify in %s: %w", t, err)
+		}
+		for _, h := range held {
+			if holds(h, want[h.ID]) {
+				good[h.ID]++
+			}
+		}
+	}
+	var out []driver.Record
+	for _, r := range recs {
+		if good[r.ID] == len(targets) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// holds reports whether copy h can stand for r: a sound copy of the same
+// version with the same checksum, or of a newer version.
+func holds(h, r driver.Record) bool {
+	if h.ID != r.ID || driver.Checksum(h.Data) != h.Checksum {
+		return false
+	}
+	return h.Version > r.Version || (h.Version == r.Version && h.Checksum == r.Checksum)
+}
+
+// dropSource deletes the source copies once the destination holds them.
+// The delete is conditional on the moved version. It returns how many
+// copies were removed.
+func (m *Manager) dropSource(ctx context.Context, from *link, recs []driver.Record) int {
+	done := 0
+	for _, r := range recs {
+		unlock := m.locks.lock(r.ID)
+		err := from.delete(ctx, r.ID, r.Version)
+		unlock()
+		if err != nil {
+			m.log.Warn("source copy not removed; the next heal pass retries", "frame", r.ID, "tier", from.name, "err", err)
+			continue
+		}
+		done++
+	}
+	return done
+}
+
+// abandon removes journal entries of a move that failed before its copies
+// were verified: the source still holds every frame.
+func (m *Manager) abandon(ctx context.Context, from int, recs []driver.Record) {
+	if err := m.state.EndMoves(context.WithoutCancel(ctx), from, journalIDs(recs)); err != nil {
+		m.log.Warn("journal cleanup failed; the next heal pass finishes it", "err", err)
+	}
+}
+
+func (m *Manager) withoutDeleted(recs []driver.Record) []driver.Record {
+	out := recs[:0]
+	for _, r := range recs {
+		if !m.isDeleted(r.ID, r.Version) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func journalIDs(recs []driver.Record) []string {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	return ids
+}

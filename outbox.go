@@ -1,0 +1,102 @@
+package tier
+
+import (
+	"context"
+	"sync"
+
+	"github.com/stackmemoryai/tier/internal/state"
+)
+
+// Deletes that a tier could not take are queued in the state store's
+// outbox and replayed in order when the tier returns. Until then the frame
+// is a tombstone: Get reports it as not found, and no move or promotion
+// brings a copy back. Tombstones carry the version up to which copies are
+// deleted, so a Put after the Delete is not affected.
+
+// tombstones caches, in memory, the deletes this process queued, so the
+// common read path needs no state-store query.
+type tombstones struct {
+	mu  sync.Mutex
+	ids map[string]uint64 // frame -> delete every version up to this
+}
+
+func newTombstones() *tombstones { return &tombstones{ids: map[string]uint64{}} }
+
+func (t *tombstones) set(id string, upTo uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ids[id] = max(t.ids[id], upTo)
+}
+
+func (t *tombstones) get(id string) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ids[id]
+}
+
+func (t *tombstones) drop(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.ids, id)
+}
+
+// isDeleted reports whether the copy of id at version was deleted, even
+// if some tier has not dropped it yet. It asks the state store too, since
+// another process may have queued the delete.
+func (m *Manager) isDeleted(id string, version uint64) bool {
+	if version <= m.gone.get(id) {
+		return true
+	}
+	upTo, err := m.state.DeletedUpTo(context.Background(), id)
+	return err == nil && version <= upTo
+}
+
+// postponeDeletes queues the deletes of id that failed, one per tier.
+func (m *Manager) postponeDeletes(ctx context.Context, id string, upTo uint64, levels []int) error {
+	m.gone.set(id, upTo)
+	changes := make([]state.Change, len(levels))
+	for i, level := range levels {
+		changes[i] = state.Change{Level: level, Op: state.OpDelete, FrameID: id, Version: upTo}
+	}
+	return m.state.Enqueue(context.WithoutCancel(ctx), changes)
+}
+
+// replayOutbox delivers queued changes, oldest first. A tier that still
+// cannot be reached keeps its changes, in order, for the next cycle. It
+// returns how many changes were delivered.
+func (m *Manager) replayOutbox(ctx context.Context) int {
+	applied := 0
+	for ctx.Err() == nil {
+		pending, err := m.state.Pending(ctx, 500)
+		if err != nil || len(pending) == 0 {
+			return applied
+		}
+		blocked := map[int]bool{}
+		var done []int64
+		for _, c := range pending {
+			if blocked[c.Level] || c.Level < 1 || c.Level > len(m.chain) {
+				blocked[c.Level] = true
+				continue
+			}
+			l := m.chain[c.Level-1]
+			if err := l.delete(ctx, c.FrameID, c.Version); err != nil {
+				blocked[c.Level] = true
+				continue
+			}
+			done = append(done, c.Seq)
+		}
+		if err := m.state.Done(ctx, done); err != nil {
+			return applied
+		}
+		applied += len(done)
+		for _, c := range pending {
+			if upTo, err := m.state.DeletedUpTo(ctx, c.FrameID); err == nil && upTo == 0 {
+				m.gone.drop(c.FrameID)
+			}
+		}
+		if len(done) == 0 {
+			return applied
+		}
+	}
+	return applied
+}
