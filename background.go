@@ -18,7 +18,7 @@ const statsPersistEvery = 10
 // the read-statistics flusher and, when Config.BackgroundSync is on, the
 // maintenance loop.
 func (m *Manager) startBackground(ctx context.Context) {
-	m.bgCtx = ctx
+	m.taskCtx, m.stopTasks = context.WithCancel(context.Background())
 	m.bgSlots = make(chan struct{}, maxBackgroundTasks)
 	m.bgDone.Add(1)
 	go func() {
@@ -48,6 +48,28 @@ func (m *Manager) startBackground(ctx context.Context) {
 	}
 }
 
+// closeGrace is how long Close lets one-off background tasks finish before
+// it cancels them.
+const closeGrace = 5 * time.Second
+
+// stopBackground stops the loops, lets running tasks finish for up to
+// closeGrace, then cancels them, and waits for every goroutine.
+func (m *Manager) stopBackground() {
+	m.stop()
+	finished := make(chan struct{})
+	go func() {
+		m.bgDone.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(closeGrace):
+		m.stopTasks()
+		<-finished
+	}
+	m.stopTasks()
+}
+
 // goBackground runs task in a goroutine that Close waits for. It must be
 // called while the caller holds the manager open (between enter and
 // leave). When too many tasks run already, task is dropped.
@@ -63,6 +85,6 @@ func (m *Manager) goBackground(task func(ctx context.Context)) {
 			<-m.bgSlots
 			m.bgDone.Done()
 		}()
-		task(m.bgCtx)
+		task(m.taskCtx)
 	}()
 }

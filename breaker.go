@@ -9,10 +9,6 @@ import (
 	"github.com/sony/gobreaker/v2"
 )
 
-// breakerOpenFor is how long a tripped breaker fails calls at once before
-// it lets one probe through.
-const breakerOpenFor = 2 * time.Second
-
 // breaker is a circuit breaker for one tier. Only failures that mean the
 // tier is unreachable (errors wrapping ErrUnavailable) count; not found,
 // corrupt copies and the caller's cancellation do not.
@@ -22,12 +18,12 @@ type breaker struct {
 	log  func() *slog.Logger
 }
 
-func newBreaker(name string, onTrip func()) *breaker {
+func newBreaker(name string, cooldown time.Duration, onTrip func()) *breaker {
 	b := &breaker{name: name, log: slog.Default}
 	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        name,
 		MaxRequests: 1,
-		Timeout:     breakerOpenFor,
+		Timeout:     cooldown,
 		// One timeout is enough: a down tier must cost its timeout once,
 		// then nothing while the breaker is open.
 		ReadyToTrip:  func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 1 },
@@ -36,7 +32,7 @@ func newBreaker(name string, onTrip func()) *breaker {
 			switch to {
 			case gobreaker.StateOpen:
 				onTrip()
-				b.log().Warn("tier unavailable; failing fast", "tier", name, "retry_in", breakerOpenFor)
+				b.log().Warn("tier unavailable; failing fast", "tier", name, "retry_in", cooldown)
 			case gobreaker.StateClosed:
 				b.log().Info("tier available again", "tier", name)
 			}

@@ -36,7 +36,7 @@ type link struct {
 	stats   *statsRecorder
 }
 
-func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder) *link {
+func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cooldown time.Duration) *link {
 	l := &link{
 		level:   level,
 		name:    spec.Name,
@@ -60,7 +60,7 @@ func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder) *lin
 	l.querier, _ = spec.Tier.(driver.Querier)
 	l.pinger, _ = spec.Tier.(driver.Pinger)
 	l.compactor, _ = spec.Tier.(driver.Compactor)
-	l.breaker = newBreaker(l.name, func() { stats.trip(level) })
+	l.breaker = newBreaker(l.name, cooldown, func() { stats.trip(level) })
 	return l
 }
 

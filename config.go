@@ -35,6 +35,9 @@ type Config struct {
 	BackgroundSync *bool `json:"backgroundSync,omitempty"`
 	// SyncInterval is the pause between background cycles. Default 1 minute.
 	SyncInterval Duration `json:"syncInterval,omitempty"`
+	// BreakerCooldown is how long a tier's circuit breaker, once tripped,
+	// fails calls at once before it lets one probe through. Default 2s.
+	BreakerCooldown Duration `json:"breakerCooldown,omitempty"`
 	// MaxFrameSize is the largest document Put accepts. Default 16 MiB.
 	MaxFrameSize ByteSize `json:"maxFrameSize,omitempty"`
 
@@ -129,6 +132,7 @@ const (
 	DefaultPromotionThreshold = 3
 	DefaultPromotionWindow    = time.Hour
 	DefaultSyncInterval       = time.Minute
+	DefaultBreakerCooldown    = 2 * time.Second
 )
 
 // DefaultConfig returns the spec's defaults: SQLite alone, LRU eviction,
@@ -160,6 +164,7 @@ func (c *Config) fillDefaults() {
 	}
 	setIfZero(&c.SyncInterval, Duration(DefaultSyncInterval))
 	setIfZero(&c.MaxFrameSize, DefaultMaxFrameSize)
+	setIfZero(&c.BreakerCooldown, Duration(DefaultBreakerCooldown))
 }
 
 func setIfZero[T comparable](p *T, v T) {
@@ -235,6 +240,9 @@ func (c Config) Validate() error {
 	}
 	if c.SyncInterval < Duration(time.Second) {
 		bad("syncInterval", "must be at least one second")
+	}
+	if c.BreakerCooldown < 0 {
+		bad("breakerCooldown", "must not be negative")
 	}
 	if c.MaxFrameSize < 2 {
 		bad("maxFrameSize", "must be at least 2 bytes")

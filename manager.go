@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier/internal/state"
+	"golang.org/x/sync/singleflight"
 )
 
 // Manager keeps frames in a chain of tiers and moves them between tiers. It
@@ -44,13 +45,17 @@ type Manager struct {
 	owner string // this manager's name in the mover lease
 	onStep func(step string) // test hook, called after each step of a move
 
+	fetches    singleflight.Group // concurrent Gets of one frame below tier 1
+	prefetches singleflight.Group // pre-fetches, one per session at a time
+
 	stuckMu sync.Mutex
 	stuck   []string // why tiers over their limits cannot demote
 
-	bgCtx   context.Context    // canceled by Close
-	stop    context.CancelFunc // cancels bgCtx
-	bgSlots chan struct{}      // bounds one-off background tasks
-	bgDone  sync.WaitGroup
+	stop      context.CancelFunc // stops the background loops
+	taskCtx   context.Context    // context of one-off background tasks
+	stopTasks context.CancelFunc // cancels taskCtx
+	bgSlots   chan struct{}      // bounds one-off background tasks
+	bgDone    sync.WaitGroup
 }
 
 // Open opens every tier of cfg and returns a Manager over them. With a zero
@@ -91,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		if scheme == "" {
 			scheme = fmt.Sprintf("tier%d", i+1)
 		}
-		links = append(links, newLink(i+1, s, scheme, stats))
+		links = append(links, newLink(i+1, s, scheme, stats, time.Duration(cfg.BreakerCooldown)))
 	}
 	statePath, err := statePathFor(cfg)
 	if err != nil {
@@ -265,8 +270,7 @@ func (m *Manager) Close() error {
 	}
 	m.closed = true
 	// No operation runs now, so no new background task can start.
-	m.stop()
-	m.bgDone.Wait()
+	m.stopBackground()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	errs := []error{m.flushReads(ctx)}

@@ -51,6 +51,18 @@ func (m *Manager) isDeleted(id string, version uint64) bool {
 	return err == nil && version <= upTo
 }
 
+// hasPendingDelete reports whether a delete of id waits in the outbox. A
+// frame deleted while a tier was down is reported as not found even while
+// that tier is still down: copies below the first tier only ever come
+// from moves, so whatever the down tier holds predates the delete.
+func (m *Manager) hasPendingDelete(id string) bool {
+	if m.gone.get(id) > 0 {
+		return true
+	}
+	upTo, err := m.state.DeletedUpTo(context.Background(), id)
+	return err == nil && upTo > 0
+}
+
 // postponeDeletes queues the deletes of id that failed, one per tier.
 func (m *Manager) postponeDeletes(ctx context.Context, id string, upTo uint64, levels []int) error {
 	m.gone.set(id, upTo)

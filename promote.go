@@ -105,10 +105,11 @@ func (p *promoter) forget(id string) {
 // the frame was written meanwhile, the newer version in the first tier
 // wins.
 func (m *Manager) promote(ctx context.Context, rec driver.Record, from *link) {
+	defer m.locks.lock(rec.ID)()
 	if m.isDeleted(rec.ID, rec.Version) {
 		return
 	}
-	rec.LastAccess = m.now().UTC()
+	rec = m.promotedCopy(rec)
 	rec.AccessCount = max(rec.AccessCount, int64(m.promoter.threshold))
 	rec.LFUKey = driver.NewLFUKey(rec.LastAccess, rec.AccessCount)
 	if err := m.chain[0].put(ctx, rec); err != nil {

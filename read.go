@@ -21,7 +21,10 @@ import (
 //   - ErrCorrupt: the only copies found failed their checksums.
 //
 // A corrupt copy is never returned; when a good copy is found in another
-// tier, the corrupt one is repaired from it in the background.
+// tier, the corrupt one is repaired from it in the background. A frame
+// served from a lower tier counts towards its promotion, and warms its
+// parent chain and session in the background. Concurrent Gets of a frame
+// that is not in the first tier share one trip down the chain.
 func (m *Manager) Get(ctx context.Context, id string) (Frame, error) {
 	if err := m.enter(); err != nil {
 		return Frame{}, err
@@ -34,50 +37,118 @@ func (m *Manager) Get(ctx context.Context, id string) (Frame, error) {
 	return m.get(ctx, id)
 }
 
+// lookup is the outcome of searching the chain for a frame.
+type lookup struct {
+	rec     driver.Record
+	from    *link
+	damaged []*link // tiers whose copy failed its checksum
+	errs    []error // tiers that could not be reached, and corrupt copies
+}
+
 func (m *Manager) get(ctx context.Context, id string) (Frame, error) {
-	var unreachable, corrupt []error
-	var damaged []*link
-	for _, l := range m.chain {
+	var res lookup
+	if found := m.search(ctx, id, m.chain[:1], &res); !found && len(m.chain) > 1 {
+		res, found = m.searchBelow(ctx, id, res)
+		if found {
+			m.prefetchIfNew(res.rec)
+		}
+	}
+	if res.from == nil {
+		m.stats.miss()
+		switch {
+		case ctx.Err() != nil:
+			return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ctx.Err()}
+		case len(res.errs) > 0 && !m.hasPendingDelete(id):
+			// A tier that may hold the frame was not reached, or only
+			// corrupt copies were found.
+			return Frame{}, errors.Join(res.errs...)
+		}
+		return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ErrNotFound}
+	}
+	m.noteRead(res.from, res.rec)
+	if len(res.damaged) > 0 {
+		m.repairLater(res.rec, res.damaged)
+	}
+	return fromRecord(res.rec, res.from), nil
+}
+
+// searchBelow searches the tiers under the first one. Concurrent searches
+// for the same frame share one trip; a caller whose ctx ends stops waiting,
+// without cancelling the trip for the others.
+func (m *Manager) searchBelow(ctx context.Context, id string, above lookup) (lookup, bool) {
+	ch := m.fetches.DoChan(id, func() (any, error) {
+		var res lookup
+		found := m.search(context.WithoutCancel(ctx), id, m.chain[1:], &res)
+		return res, boolErr(found)
+	})
+	select {
+	case <-ctx.Done():
+		above.errs = append(above.errs, &FrameError{Op: "get", FrameID: id, Err: ctx.Err()})
+		return above, false
+	case r := <-ch:
+		res := r.Val.(lookup)
+		res.damaged = append(above.damaged, res.damaged...)
+		if res.from == nil {
+			// Report the first tier's trouble before the lower tiers'.
+			res.errs = append(above.errs, res.errs...)
+		}
+		return res, res.from != nil
+	}
+}
+
+// boolErr carries "not found" through singleflight, which returns values
+// and errors only.
+func boolErr(found bool) error {
+	if found {
+		return nil
+	}
+	return errNotFoundBelow
+}
+
+var errNotFoundBelow = errors.New("not found below")
+
+// search looks for id in tiers, in order, and records in res the first
+// good copy, the damaged copies and the failures on the way.
+func (m *Manager) search(ctx context.Context, id string, tiers []*link, res *lookup) bool {
+	for _, l := range tiers {
 		rec, ok, err := l.get(ctx, id)
 		if err == nil && ok && driver.Checksum(rec.Data) != rec.Checksum {
 			err = fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 		}
-		if err == nil && ok && m.isDeleted(id, rec.Version) {
-			// Deleted while a tier was down: the copies left are on their
-			// way out and must not be served.
-			break
-		}
 		switch {
+		case err == nil && ok && m.isDeleted(id, rec.Version):
+			// Deleted while a tier was down: the copies left are on their
+			// way out, and older ones below too.
+			return false
 		case err == nil && ok:
-			m.noteRead(l, rec)
-			if len(damaged) > 0 {
-				m.repairLater(rec, damaged)
-			}
-			return fromRecord(rec, l), nil
+			res.rec, res.from = rec, l
+			return true
 		case err == nil:
-			continue
 		case errors.Is(err, ErrCorrupt):
-			corrupt = append(corrupt, &FrameError{Op: "get", Tier: l.name, FrameID: id, Err: err})
-			damaged = append(damaged, l)
+			res.errs = append(res.errs, &FrameError{Op: "get", Tier: l.name, FrameID: id, Err: err})
+			res.damaged = append(res.damaged, l)
 		case ctx.Err() != nil:
-			return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ctx.Err()}
+			return false
 		default:
-			unreachable = append(unreachable, &FrameError{Op: "get", Tier: l.name, FrameID: id, Err: err})
+			res.errs = append(res.errs, &FrameError{Op: "get", Tier: l.name, FrameID: id, Err: err})
 		}
 	}
-	m.stats.miss()
-	switch {
-	case len(unreachable) > 0:
-		return Frame{}, errors.Join(append(unreachable, corrupt...)...)
-	case len(corrupt) > 0:
-		return Frame{}, errors.Join(corrupt...)
+	return false
+}
+
+// prefetchIfNew starts a pre-fetch of the frame's relatives unless one for
+// the same session is running.
+func (m *Manager) prefetchIfNew(rec driver.Record) {
+	if rec.ParentID == "" && rec.SessionID == "" {
+		return
 	}
-	return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ErrNotFound}
+	m.prefetch(rec)
 }
 
 // repairLater rewrites damaged copies from a good one, off the read path.
 func (m *Manager) repairLater(good driver.Record, damaged []*link) {
 	m.goBackground(func(ctx context.Context) {
+		defer m.locks.lock(good.ID)()
 		for _, l := range damaged {
 			// The damaged copy may carry a greater version than the good
 			// one, so it is removed before the good one is written back.

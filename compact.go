@@ -1,0 +1,117 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// CompactReport says what Compact did.
+type CompactReport struct {
+	// Healed and Abandoned count interrupted moves finished or rolled back.
+	Healed    int `json:"healed"`
+	Abandoned int `json:"abandoned"`
+	// OutboxApplied counts postponed deletes delivered.
+	OutboxApplied int `json:"outbox_applied"`
+	// StaleRemoved counts lower copies older than the frame's copy in a
+	// higher tier, and cache copies a higher tier duplicates.
+	StaleRemoved int `json:"stale_removed"`
+	// Compacted lists the tiers that reclaimed space (VACUUM, retention,
+	// index cleanup).
+	Compacted []string `json:"compacted"`
+}
+
+// Compact cleans up: it finishes interrupted moves, delivers postponed
+// deletes, removes stale copies below the frames of the first tier, and
+// asks every tier that can to reclaim space (and to apply its retention).
+// It runs under the mover lease; while another process holds it, Compact
+// fails with ErrBusy.
+func (m *Manager) Compact(ctx context.Context) (CompactReport, error) {
+	if err := m.enter(); err != nil {
+		return CompactReport{}, err
+	}
+	defer m.leave()
+	var rep CompactReport
+	release, err := m.takeLease(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer release()
+	rep.OutboxApplied = m.replayOutbox(ctx)
+	if rep.Healed, rep.Abandoned, err = m.healMoves(ctx); err != nil {
+		return rep, err
+	}
+	var errs []error
+	if len(m.chain) > 1 {
+		n, err := m.removeStale(ctx)
+		rep.StaleRemoved = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, l := range m.chain {
+		if l.compactor == nil {
+			continue
+		}
+		if err := l.call(ctx, opOther, l.compactor.Compact); err != nil {
+			errs = append(errs, fmt.Errorf("compact %s: %w", l, err))
+			continue
+		}
+		rep.Compacted = append(rep.Compacted, l.name)
+	}
+	return rep, errors.Join(errs...)
+}
+
+// removeStale walks the frames of the first tier and drops the copies
+// below them that are older, or that sit in a cache.
+func (m *Manager) removeStale(ctx context.Context) (int, error) {
+	hot := m.chain[0]
+	u, err := hot.usage(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var metas []driver.Meta
+	err = hot.call(ctx, opOther, func(ctx context.Context) (err error) {
+		metas, err = hot.tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list %s: %w", hot, err)
+	}
+	removed := 0
+	for start := 0; start < len(metas); start += moveBatchSize {
+		batch := metas[start:min(start+moveBatchSize, len(metas))]
+		top := make(map[string]uint64, len(batch))
+		ids := make([]string, len(batch))
+		for i, mt := range batch {
+			top[mt.ID], ids[i] = mt.Version, mt.ID
+		}
+		for _, l := range m.chain[1:] {
+			held, err := l.getMany(ctx, ids)
+			if err != nil {
+				if errors.Is(err, ErrUnavailable) {
+					continue
+				}
+				return removed, fmt.Errorf("read %s: %w", l, err)
+			}
+			for _, h := range held {
+				v := top[h.ID]
+				var upTo uint64
+				switch {
+				case h.Version < v && hot.durable:
+					upTo = v - 1 // stale: a newer version lives above
+				case !l.durable && h.Version == v:
+					upTo = v // a cache copy of a frame the first tier holds
+				default:
+					continue
+				}
+				if err := l.delete(ctx, h.ID, upTo); err == nil {
+					removed++
+				}
+			}
+		}
+	}
+	return removed, nil
+}

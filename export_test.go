@@ -1,0 +1,9 @@
+package tier
+
+// Test hooks, visible to the external tests of this package only.
+
+// SetMoveHook makes m call fn after each step of every move.
+func SetMoveHook(m *Manager, fn func(step string)) { m.onStep = fn }
+
+// MoveSteps lists the steps reported to a move hook, in order.
+var MoveSteps = []string{stepJournaled, stepCopied, stepRecorded, stepDeleted}

@@ -1,0 +1,186 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// MigrateOptions selects frames to move down to a tier.
+type MigrateOptions struct {
+	// ToLevel is the tier the frames go to: 2 or more.
+	ToLevel int
+	// Filters; zero fields do not filter.
+	ProjectID string
+	SessionID string
+	// OlderThan keeps frames created more than this long ago.
+	OlderThan time.Duration
+	// Limit caps the number of frames moved; 0 means no cap.
+	Limit int
+	// DryRun counts what would move and moves nothing.
+	DryRun bool
+	// Progress, when set, is called after each batch with the number of
+	// frames handled so far and the total planned (0 when unknown).
+	Progress func(done, total int)
+}
+
+// MigrateReport says what Migrate did (or, for a dry run, would do).
+type MigrateReport struct {
+	ToLevel int `json:"to_level"`
+	// Selected counts frames above ToLevel that match the filters.
+	Selected int `json:"selected"`
+	// Moved counts frames now held by ToLevel (and, when it is a cache, by
+	// the durable tier below it).
+	Moved int `json:"moved"`
+	// Skipped counts frames left where they were: changed, deleted during
+	// the move, or not verifiable in the destination.
+	Skipped int            `json:"skipped"`
+	DryRun  bool           `json:"dry_run"`
+	ByTier  map[string]int `json:"by_tier"` // frames selected per source tier
+}
+
+// Migrate moves frames from every tier above opts.ToLevel down to it, with
+// the same crash-safe moves as the background demotion. It runs under the
+// mover lease; while another process holds it, Migrate fails with ErrBusy.
+func (m *Manager) Migrate(ctx context.Context, opts MigrateOptions) (MigrateReport, error) {
+	if err := m.enter(); err != nil {
+		return MigrateReport{}, err
+	}
+	defer m.leave()
+	rep := MigrateReport{ToLevel: opts.ToLevel, DryRun: opts.DryRun, ByTier: map[string]int{}}
+	if opts.ToLevel < 2 || opts.ToLevel > len(m.chain) {
+		return rep, fmt.Errorf("%w: migrate to tier %d: the chain has tiers 1 to %d, and frames can only move down (2 or more)",
+			ErrBadConfig, opts.ToLevel, len(m.chain))
+	}
+	if opts.Limit < 0 || opts.OlderThan < 0 {
+		return rep, fmt.Errorf("%w: migrate: negative limit or age", ErrBadConfig)
+	}
+	release, err := m.takeLease(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer release()
+	if _, _, err := m.healMoves(ctx); err != nil {
+		return rep, err
+	}
+	var before time.Time
+	if opts.OlderThan > 0 {
+		before = m.now().Add(-opts.OlderThan)
+	}
+	remaining := opts.Limit
+	if remaining == 0 {
+		remaining = -1
+	}
+	for _, from := range m.chain[:opts.ToLevel-1] {
+		p, why, ok := m.planMove(from, opts.ToLevel)
+		if !ok {
+			return rep, fmt.Errorf("%w: migrate from %s: %s", ErrBadConfig, from, why)
+		}
+		err := m.selectFrames(ctx, from, opts, before, &remaining, func(ids []string) error {
+			rep.Selected += len(ids)
+			rep.ByTier[from.name] += len(ids)
+			if opts.DryRun {
+				return nil
+			}
+			res, err := m.moveFrames(ctx, p, ids)
+			rep.Moved += res.moved
+			rep.Skipped += res.skipped
+			if opts.Progress != nil {
+				opts.Progress(rep.Moved+rep.Skipped, 0)
+			}
+			return err
+		})
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// errStop ends a selection early.
+var errStop = errors.New("stop")
+
+// selectFrames hands batches of IDs held by l that match opts to fn. It
+// lists through the tier's index when it has one, else through its
+// candidate order (filtering in memory).
+func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions, before time.Time,
+	remaining *int, fn func([]string) error) error {
+	take := func(ms []driver.Meta) []string {
+		var ids []string
+		for _, mt := range ms {
+			if *remaining == 0 {
+				break
+			}
+			if (opts.ProjectID != "" && mt.ProjectID != opts.ProjectID) ||
+				(opts.SessionID != "" && mt.SessionID != opts.SessionID) ||
+				(!before.IsZero() && !mt.CreatedAt.Before(before)) {
+				continue
+			}
+			ids = append(ids, mt.ID)
+			if *remaining > 0 {
+				*remaining--
+			}
+		}
+		return ids
+	}
+	if l.querier != nil {
+		q := driver.Query{ProjectID: opts.ProjectID, SessionID: opts.SessionID, CreatedBefore: before, Limit: moveBatchSize}
+		for *remaining != 0 && ctx.Err() == nil {
+			var hits []driver.Hit
+			err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
+				hits, err = l.querier.Query(ctx, q)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("list %s: %w", l, err)
+			}
+			if len(hits) == 0 {
+				return nil
+			}
+			metas := make([]driver.Meta, len(hits))
+			for i, h := range hits {
+				metas[i] = h.Meta
+			}
+			if ids := take(metas); len(ids) > 0 {
+				if err := fn(ids); err != nil {
+					return err
+				}
+			}
+			last := hits[len(hits)-1]
+			q.After = &driver.Cursor{Rank: last.Rank, CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		return ctx.Err()
+	}
+	// No index: walk the AGE order. Moved frames leave the tier, so each
+	// round sees new ones; a round with nothing new ends the walk.
+	seen := map[string]bool{}
+	for *remaining != 0 && ctx.Err() == nil {
+		var cands []driver.Meta
+		err := l.call(ctx, opOther, func(ctx context.Context) (err error) {
+			cands, err = l.tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("list %s: %w", l, err)
+		}
+		fresh := cands[:0]
+		for _, c := range cands {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				fresh = append(fresh, c)
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		if ids := take(fresh); len(ids) > 0 {
+			if err := fn(ids); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,162 @@
+package tier
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// Pre-fetch bounds: a Get served from a lower tier warms at most
+// prefetchParents ancestors and prefetchSession frames of its session.
+const (
+	prefetchParents = 8
+	prefetchSession = 32
+	maxWarmFrames   = 10000
+)
+
+// WarmOptions selects frames to bring up to the first tier.
+type WarmOptions struct {
+	SessionID string
+	ProjectID string
+	// Limit caps the frames brought up; 0 means 1000.
+	Limit int
+}
+
+// WarmReport says what Warm did.
+type WarmReport struct {
+	// Promoted counts frames copied up to the first tier.
+	Promoted int `json:"promoted"`
+	// AlreadyHot counts matching frames the first tier already held.
+	AlreadyHot int `json:"already_hot"`
+}
+
+// Warm copies the frames of a session or project from lower tiers up to
+// the first tier, newest first: for an agent resuming a session. Their
+// durable copies stay below. At least one of SessionID and ProjectID is
+// required.
+func (m *Manager) Warm(ctx context.Context, opts WarmOptions) (WarmReport, error) {
+	if err := m.enter(); err != nil {
+		return WarmReport{}, err
+	}
+	defer m.leave()
+	if opts.SessionID == "" && opts.ProjectID == "" {
+		return WarmReport{}, fmt.Errorf("%w: Warm needs a session or a project", ErrBadConfig)
+	}
+	if opts.Limit < 0 || opts.Limit > maxWarmFrames {
+		return WarmReport{}, fmt.Errorf("%w: Warm limit %d is outside 0-%d", ErrBadConfig, opts.Limit, maxWarmFrames)
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = 1000
+	}
+	return m.warm(ctx, driver.Query{SessionID: opts.SessionID, ProjectID: opts.ProjectID, Limit: limit})
+}
+
+// warm promotes the frames lower tiers return for q, up to q.Limit.
+func (m *Manager) warm(ctx context.Context, q driver.Query) (WarmReport, error) {
+	var rep WarmReport
+	hot := m.chain[0]
+	want := q.Limit
+	for _, l := range m.chain[1:] {
+		if l.querier == nil || want <= 0 {
+			continue
+		}
+		q.Limit = want
+		var hits []driver.Hit
+		err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
+			hits, err = l.querier.Query(ctx, q)
+			return err
+		})
+		if err != nil {
+			return rep, fmt.Errorf("warm from %s: %w", l, err)
+		}
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.ID
+		}
+		held, err := hot.getMany(ctx, ids)
+		if err != nil {
+			return rep, fmt.Errorf("warm: read %s: %w", hot, err)
+		}
+		up := make(map[string]bool, len(held))
+		for _, h := range held {
+			up[h.ID] = true
+		}
+		rep.AlreadyHot += len(held)
+		var recs []driver.Record
+		for _, h := range hits {
+			if !up[h.ID] && !m.isDeleted(h.ID, h.Version) {
+				recs = append(recs, m.promotedCopy(h.Record))
+			}
+		}
+		if err := hot.putMany(ctx, recs); err != nil {
+			return rep, fmt.Errorf("warm into %s: %w", hot, err)
+		}
+		rep.Promoted += len(recs)
+		m.stats.moved(l.level, 1, int64(len(recs)))
+		want -= len(hits)
+	}
+	return rep, nil
+}
+
+// prefetch warms the frames related to one just read from a lower tier:
+// its parent chain and its session. It runs in the background, at most once
+// at a time per session (singleflight).
+func (m *Manager) prefetch(rec driver.Record) {
+	key := "session:" + rec.SessionID
+	if rec.SessionID == "" {
+		key = "frame:" + rec.ID
+	}
+	m.goBackground(func(ctx context.Context) {
+		_, _, _ = m.prefetches.Do(key, func() (any, error) {
+			m.prefetchParents(ctx, rec)
+			if rec.SessionID != "" {
+				if _, err := m.warm(ctx, driver.Query{SessionID: rec.SessionID, Limit: prefetchSession}); err != nil {
+					m.log.Debug("pre-fetch of session failed", "session", rec.SessionID, "err", err)
+				}
+			}
+			return nil, nil
+		})
+	})
+}
+
+// prefetchParents brings the parent chain of rec up to the first tier.
+func (m *Manager) prefetchParents(ctx context.Context, rec driver.Record) {
+	hot := m.chain[0]
+	parent := rec.ParentID
+	for range prefetchParents {
+		if parent == "" {
+			return
+		}
+		if _, ok, err := hot.get(ctx, parent); err != nil || ok {
+			return // already hot, or the first tier is busy: stop here
+		}
+		var found *driver.Record
+		for _, l := range m.chain[1:] {
+			r, ok, err := l.get(ctx, parent)
+			if err == nil && ok {
+				found = &r
+				break
+			}
+		}
+		if found == nil || m.isDeleted(found.ID, found.Version) {
+			return
+		}
+		if err := hot.put(ctx, m.promotedCopy(*found)); err != nil {
+			return
+		}
+		parent = found.ParentID
+	}
+}
+
+// promotedCopy prepares a lower copy for the first tier: same version, so
+// the lower durable copy still counts as a copy of it, and a fresh access
+// time, so it is not the next to be demoted.
+func (m *Manager) promotedCopy(r driver.Record) driver.Record {
+	r.LastAccess = m.now().UTC()
+	r.AccessCount = max(r.AccessCount, 1)
+	r.LFUKey = driver.NewLFUKey(r.LastAccess, r.AccessCount)
+	r.Compressed = nil
+	return r
+}
