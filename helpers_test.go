@@ -113,3 +113,27 @@ func usage(t *testing.T, p *memdriver.Tier) driver.Usage {
 	}
 	return u
 }
+
+// reopen opens a new manager over the stores behind peek.
+func reopen(t *testing.T, peek []*memdriver.Tier, first tier.Limits, policy tier.Policy) *tier.Manager {
+	t.Helper()
+	var specs []tier.TierSpec
+	for i, p := range peek {
+		h, err := p.Reopen()
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := tier.TierSpec{Name: fmt.Sprintf("t%d", i+1), Tier: h}
+		if i == 0 {
+			spec.Limits = first
+		}
+		specs = append(specs, spec)
+	}
+	off := false
+	m, err := tier.New(context.Background(), tier.Config{BackgroundSync: &off, EvictionStrategy: policy}, specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}

@@ -38,11 +38,11 @@ type Manager struct {
 	mu     sync.RWMutex
 	closed bool
 
-	stats *statsRecorder
-	locks frameLocks
-	gone  *tombstones
-	state *state.Store
-	owner string // this manager's name in the mover lease
+	stats  *statsRecorder
+	locks  frameLocks
+	gone   *tombstones
+	state  *state.Store
+	owner  string            // this manager's name in the mover lease
 	onStep func(step string) // test hook, called after each step of a move
 
 	fetches    singleflight.Group // concurrent Gets of one frame below tier 1
