@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -215,12 +216,18 @@ func (c Config) Validate() error {
 	if c.Redis.MaxSize < 0 {
 		bad("redis.maxSize", "must not be negative")
 	}
-	for _, u := range []struct{ field, url string }{{"redis.url", c.Redis.URL}, {"postgres.url", c.Postgres.URL}} {
+	for _, u := range []struct {
+		field, url string
+		schemes    []string
+	}{
+		{"redis.url", c.Redis.URL, []string{"redis", "rediss"}},
+		{"postgres.url", c.Postgres.URL, []string{"postgres", "postgresql"}},
+	} {
 		if u.url == "" {
 			continue
 		}
-		if _, err := schemeOf(u.url); err != nil {
-			bad(u.field, "%q is not a URL with a scheme", Redact(u.url))
+		if scheme, err := schemeOf(u.url); err != nil || !slices.Contains(u.schemes, scheme) {
+			bad(u.field, "%q is not a %s:// URL", Redact(u.url), u.schemes[0])
 		}
 	}
 	if l := *c.Postgres.CompressionLevel; l < 0 || l > 11 {

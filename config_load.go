@@ -95,6 +95,9 @@ func ParseConfig(r io.Reader) (Config, error) {
 
 // describeJSONError adds a line number to syntax errors.
 func describeJSONError(data []byte, err error) string {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Sprintf("line %d: the JSON ends too early", 1+bytes.Count(data, []byte("\n")))
+	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
 		line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))

@@ -82,7 +82,7 @@ func schemeOf(rawURL string) (string, error) {
 // since it may be a key=value connection string holding a secret.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme == "" {
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
 		return "(redacted connection string)"
 	}
 	if q := u.Query(); q.Has("password") {
