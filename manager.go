@@ -273,7 +273,11 @@ func (m *Manager) Close() error {
 	m.stopBackground()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	errs := []error{m.flushReads(ctx)}
+	if err := m.flushReads(ctx); err != nil {
+		// Read counts only order eviction: losing some is harmless.
+		m.log.Debug("read statistics not flushed at close", "err", err)
+	}
+	var errs []error
 	m.persistStats(ctx)
 	for _, l := range m.chain {
 		if err := l.tier.Close(); err != nil {

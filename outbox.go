@@ -13,18 +13,31 @@ import (
 // brings a copy back. Tombstones carry the version up to which copies are
 // deleted, so a Put after the Delete is not affected.
 
-// tombstones caches, in memory, the deletes this process queued, so the
-// common read path needs no state-store query.
+// tombstones remembers, in memory, the recent deletes of this process, so
+// that background work started before a delete (a promotion, a pre-fetch, a
+// move) cannot bring the frame back, and the common read path needs no
+// state-store query. It keeps the last maxTombstones deletes; the outbox
+// keeps the postponed ones for good.
 type tombstones struct {
-	mu  sync.Mutex
-	ids map[string]uint64 // frame -> delete every version up to this
+	mu    sync.Mutex
+	ids   map[string]uint64 // frame -> delete every version up to this
+	order []string          // ring of recent deletes, oldest first
 }
+
+const maxTombstones = 4096
 
 func newTombstones() *tombstones { return &tombstones{ids: map[string]uint64{}} }
 
 func (t *tombstones) set(id string, upTo uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if _, ok := t.ids[id]; !ok {
+		if len(t.order) >= maxTombstones {
+			delete(t.ids, t.order[0])
+			t.order = t.order[1:]
+		}
+		t.order = append(t.order, id)
+	}
 	t.ids[id] = max(t.ids[id], upTo)
 }
 
@@ -32,12 +45,6 @@ func (t *tombstones) get(id string) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.ids[id]
-}
-
-func (t *tombstones) drop(id string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.ids, id)
 }
 
 // isDeleted reports whether the copy of id at version was deleted, even
@@ -56,16 +63,12 @@ func (m *Manager) isDeleted(id string, version uint64) bool {
 // that tier is still down: copies below the first tier only ever come
 // from moves, so whatever the down tier holds predates the delete.
 func (m *Manager) hasPendingDelete(id string) bool {
-	if m.gone.get(id) > 0 {
-		return true
-	}
 	upTo, err := m.state.DeletedUpTo(context.Background(), id)
 	return err == nil && upTo > 0
 }
 
 // postponeDeletes queues the deletes of id that failed, one per tier.
 func (m *Manager) postponeDeletes(ctx context.Context, id string, upTo uint64, levels []int) error {
-	m.gone.set(id, upTo)
 	changes := make([]state.Change, len(levels))
 	for i, level := range levels {
 		changes[i] = state.Change{Level: level, Op: state.OpDelete, FrameID: id, Version: upTo}
@@ -101,11 +104,6 @@ func (m *Manager) replayOutbox(ctx context.Context) int {
 			return applied
 		}
 		applied += len(done)
-		for _, c := range pending {
-			if upTo, err := m.state.DeletedUpTo(ctx, c.FrameID); err == nil && upTo == 0 {
-				m.gone.drop(c.FrameID)
-			}
-		}
 		if len(done) == 0 {
 			return applied
 		}

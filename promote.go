@@ -106,7 +106,9 @@ func (p *promoter) forget(id string) {
 // wins.
 func (m *Manager) promote(ctx context.Context, rec driver.Record, from *link) {
 	defer m.locks.lock(rec.ID)()
-	if m.isDeleted(rec.ID, rec.Version) {
+	// The frame may have been deleted or moved since it was read: promote
+	// only what the source still holds.
+	if now, ok, err := from.get(ctx, rec.ID); err != nil || !ok || now.Version != rec.Version || m.isDeleted(rec.ID, rec.Version) {
 		return
 	}
 	rec = m.promotedCopy(rec)

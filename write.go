@@ -141,6 +141,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 	}
 	defer m.locks.lock(id)()
 	upTo := m.clock.next(m.now(), 0)
+	m.gone.set(id, upTo)
 	var failed []int
 	var errs []error
 	for _, l := range m.chain {

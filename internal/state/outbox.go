@@ -64,8 +64,7 @@ func (s *Store) Done(ctx context.Context, seqs []int64) error {
 // removes, or 0 when none is pending.
 func (s *Store) DeletedUpTo(ctx context.Context, id string) (uint64, error) {
 	var v int64
-	err := s.db.GetContext(ctx, &v, `SELECT coalesce(max(version), 0) FROM tier_outbox
-		WHERE frame_id = ? AND op = 'delete'`, id)
+	err := s.deletedUpTo.GetContext(ctx, &v, id)
 	return uint64(v), err
 }
 

@@ -26,7 +26,8 @@ const Memory = ":memory:"
 
 // Store is the state database. It is safe for concurrent use.
 type Store struct {
-	db *sqlx.DB
+	db          *sqlx.DB
+	deletedUpTo *sqlx.Stmt // the one query on the read path
 }
 
 const schema = `
@@ -89,11 +90,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: create schema in %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	stmt, err := db.PreparexContext(ctx, `SELECT coalesce(max(version), 0) FROM tier_outbox
+		WHERE frame_id = ? AND op = 'delete'`)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("state: prepare: %w", err)
+	}
+	return &Store{db: db, deletedUpTo: stmt}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	_ = s.deletedUpTo.Close()
+	return s.db.Close()
+}
 
 // Move is one journaled move of a frame between tiers.
 type Move struct {
