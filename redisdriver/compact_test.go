@@ -1,0 +1,52 @@
+package redisdriver_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/testenv"
+)
+
+// Compact drops index entries of frames that vanished without expiring
+// (evicted, deleted by hand) and indexes frames whose entries were lost.
+func TestCompactRepairsIndexes(t *testing.T) { testCompactRepairsIndexes(t, testenv.RedisURL(t)) }
+
+func testCompactRepairsIndexes(t *testing.T, base string) {
+	s, prefix := openStore(t, base)
+	raw := rawClient(t, base)
+	ctx := ctxT(t)
+	now := time.Now()
+	evicted := newRecord(newID(), 1, []byte(`{"evicted":true}`), now.Add(-2*time.Hour))
+	lost := newRecord(newID(), 1, []byte(`{"index":"lost"}`), now.Add(-time.Hour))
+	kept := newRecord(newID(), 1, []byte(`{"kept":1}`), now)
+	mustPut(t, s, evicted, lost, kept)
+
+	// As maxmemory eviction would: keys gone, expiry not due.
+	_ = raw.Do(ctx, raw.B().Del().Key(prefix+"frame:{"+evicted.ID+"}", prefix+"meta:{"+evicted.ID+"}").Build()).Error()
+	// As a crash between a cluster write and its index update would.
+	idx := prefix + "idx:{" + prefix + "}:"
+	for _, k := range []string{"lru", "lfu", "age", "exp"} {
+		_ = raw.Do(ctx, raw.B().Zrem().Key(idx+k).Member(lost.ID).Build()).Error()
+	}
+	_ = raw.Do(ctx, raw.B().Hdel().Key(idx+"size").Field(lost.ID).Build()).Error()
+	_ = raw.Do(ctx, raw.B().Decrby().Key(idx+"bytes").Decrement(lost.Size).Build()).Error()
+
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Usage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (driver.Usage{Frames: 2, Bytes: lost.Size + kept.Size}); u != want {
+		t.Errorf("Usage after Compact = %+v, want %+v", u, want)
+	}
+	got, err := s.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != lost.ID || got[1].ID != kept.ID {
+		t.Errorf("AGE candidates after Compact = %v, want %s then %s", got, lost.ID, kept.ID)
+	}
+}
