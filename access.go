@@ -15,6 +15,11 @@ import (
 const (
 	readFlushSize     = 512
 	readFlushInterval = time.Second
+	// accessGranularity is the precision of recorded access times: a read
+	// within this long of the access a tier has recorded is not recorded
+	// again (like relatime in file systems). It keeps popular frames from
+	// turning reads into a stream of writes.
+	accessGranularity = 30 * time.Second
 )
 
 // readBuffer collects reads so that Get never turns into a write: the
@@ -59,7 +64,7 @@ func (b *readBuffer) take() map[int]map[string]driver.Access {
 // frame of a lower tier is read often enough.
 func (m *Manager) noteRead(l *link, rec driver.Record) {
 	now := m.now()
-	if m.reads.add(l.level, rec.ID, now) {
+	if now.Sub(rec.LastAccess) >= accessGranularity && m.reads.add(l.level, rec.ID, now) {
 		m.goBackground(func(ctx context.Context) {
 			if err := m.flushReads(ctx); err != nil {
 				m.log.Debug("flush of read statistics failed", "err", err)

@@ -114,10 +114,10 @@ type TierSpec struct {
 // Limits are the budgets of a tier. A zero field means no limit. The last
 // tier of a chain keeps everything it is given whatever its limits.
 type Limits struct {
-	MaxFrames int64
-	MaxBytes  int64
+	MaxFrames int64 `json:"max_frames"`
+	MaxBytes  int64 `json:"max_bytes"`
 	// MaxIdle moves frames not read for this long.
-	MaxIdle time.Duration
+	MaxIdle time.Duration `json:"max_idle_ns"`
 }
 
 // Defaults of the StackMemory spec.

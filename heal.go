@@ -66,6 +66,7 @@ func (m *Manager) healMove(ctx context.Context, mv state.Move) (done bool, err e
 		}
 	}
 	if copied {
+		m.dropPassed(ctx, plan{from: from, to: targets[0]}, []driver.Record{want})
 		unlock := m.locks.lock(mv.FrameID)
 		err = from.delete(ctx, mv.FrameID, mv.Version)
 		unlock()

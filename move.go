@@ -112,6 +112,7 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 		return res, fmt.Errorf("journal: %w", err)
 	}
 	m.hook(stepRecorded)
+	m.dropPassed(ctx, p, verified)
 	done := m.dropSource(ctx, p.from, verified)
 	m.hook(stepDeleted)
 	if err := m.state.EndMoves(ctx, p.from.level, journalIDs(recs)); err != nil {
@@ -182,6 +183,30 @@ func holds(h, r driver.Record) bool {
 		return false
 	}
 	return h.Version > r.Version || (h.Version == r.Version && h.Checksum == r.Checksum)
+}
+
+// dropPassed removes older copies from the tiers a move skipped over
+// (from tier 1 straight to tier 3, say): left there, an older copy would
+// sit above the newer one and be served first. A tier that cannot be
+// reached gets the removal through the outbox, and until then reads skip
+// the older copies.
+func (m *Manager) dropPassed(ctx context.Context, p plan, recs []driver.Record) {
+	for _, l := range m.chain[p.from.level : p.to.level-1] {
+		if l == p.also {
+			continue
+		}
+		var later []state.Change
+		for _, r := range recs {
+			if err := l.delete(ctx, r.ID, r.Version-1); err != nil {
+				later = append(later, state.Change{Level: l.level, Op: state.OpDropStale, FrameID: r.ID, Version: r.Version - 1})
+			}
+		}
+		if len(later) > 0 {
+			if err := m.state.Enqueue(context.WithoutCancel(ctx), later); err != nil {
+				m.log.Warn("cannot record removal of older copies", "tier", l.name, "err", err)
+			}
+		}
+	}
 }
 
 // dropSource deletes the source copies once the destination holds them.

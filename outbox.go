@@ -47,24 +47,16 @@ func (t *tombstones) get(id string) uint64 {
 	return t.ids[id]
 }
 
-// isDeleted reports whether the copy of id at version was deleted, even
-// if some tier has not dropped it yet. It asks the state store too, since
-// another process may have queued the delete.
+// isDeleted reports whether the copy of id at version is not to be
+// served: the frame was deleted, or a newer copy exists lower down, even if
+// some tier has not dropped the copy yet. It asks the state store too,
+// since another process may have queued the change.
 func (m *Manager) isDeleted(id string, version uint64) bool {
 	if version <= m.gone.get(id) {
 		return true
 	}
-	upTo, err := m.state.DeletedUpTo(context.Background(), id)
+	upTo, err := m.state.RetiredUpTo(context.Background(), id)
 	return err == nil && version <= upTo
-}
-
-// hasPendingDelete reports whether a delete of id waits in the outbox. A
-// frame deleted while a tier was down is reported as not found even while
-// that tier is still down: copies below the first tier only ever come
-// from moves, so whatever the down tier holds predates the delete.
-func (m *Manager) hasPendingDelete(id string) bool {
-	upTo, err := m.state.DeletedUpTo(context.Background(), id)
-	return err == nil && upTo > 0
 }
 
 // postponeDeletes queues the deletes of id that failed, one per tier.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -36,8 +39,8 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 			}
 			off := false
 			m, err := tier.New(ctx, tier.Config{
-				BackgroundSync: &off, StatePath: statePath, PromotionThreshold: 2,
-				BreakerCooldown: tier.Duration(time.Nanosecond),
+				BackgroundSync: &off, StatePath: statePath, PromotionThreshold: 2, Logger: propertyLogger(),
+				BreakerCooldown:  tier.Duration(time.Nanosecond),
 				EvictionStrategy: rapid.SampledFrom([]tier.Policy{tier.LRU, tier.LFU, tier.AGE}).Draw(rt, "policy"),
 			}, specs...)
 			if err != nil {
@@ -140,4 +143,13 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 			},
 		})
 	})
+}
+
+// propertyLogger logs the manager's events to stderr when
+// TIER_PROPERTY_DEBUG=1, to follow a failing sequence.
+func propertyLogger() *slog.Logger {
+	if os.Getenv("TIER_PROPERTY_DEBUG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -58,7 +58,7 @@ func (m *Manager) get(ctx context.Context, id string) (Frame, error) {
 		switch {
 		case ctx.Err() != nil:
 			return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ctx.Err()}
-		case len(res.errs) > 0 && !m.hasPendingDelete(id):
+		case len(res.errs) > 0:
 			// A tier that may hold the frame was not reached, or only
 			// corrupt copies were found.
 			return Frame{}, errors.Join(res.errs...)
@@ -117,9 +117,9 @@ func (m *Manager) search(ctx context.Context, id string, tiers []*link, res *loo
 		}
 		switch {
 		case err == nil && ok && m.isDeleted(id, rec.Version):
-			// Deleted while a tier was down: the copies left are on their
-			// way out, and older ones below too.
-			return false
+			// Deleted, or replaced by a newer copy below, while this tier
+			// was down: the copy is on its way out.
+			continue
 		case err == nil && ok:
 			res.rec, res.from = rec, l
 			return true

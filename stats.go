@@ -43,62 +43,99 @@ func bucketUpper(i int) time.Duration {
 	return time.Duration(float64(latencyBase) * math.Pow(2, float64(i+1)/2))
 }
 
-// statsRecorder counts what the manager does. Hot-path updates are atomic
-// adds; the counts since the last persist are kept apart so that they can
-// be added to the state store's totals.
+// statsRecorder counts what the manager does. Hot-path updates are
+// atomic adds into fixed arrays (no allocation, no lock); take returns the
+// counts since the last take, to be added to the state store's totals.
 type statsRecorder struct {
-	levels   int
-	counters sync.Map // key -> *atomic.Int64, deltas not yet persisted
-	started  time.Time
-	bgNanos  atomic.Int64
+	reads     []atomic.Int64 // per level
+	failures  [][]atomic.Int64
+	trips     []atomic.Int64
+	moves     [][]atomic.Int64 // from level, to level
+	latencies [][][latencyBuckets]atomic.Int64
+	misses    atomic.Int64
+	bgNanos   atomic.Int64
+	other     sync.Map // rare counters by name
 }
 
 func newStatsRecorder(levels int) *statsRecorder {
-	return &statsRecorder{levels: levels, started: time.Now()}
-}
-
-func (s *statsRecorder) add(key string, n int64) {
-	c, ok := s.counters.Load(key)
-	if !ok {
-		c, _ = s.counters.LoadOrStore(key, new(atomic.Int64))
+	s := &statsRecorder{
+		reads:     make([]atomic.Int64, levels),
+		failures:  make([][]atomic.Int64, levels),
+		trips:     make([]atomic.Int64, levels),
+		moves:     make([][]atomic.Int64, levels),
+		latencies: make([][][latencyBuckets]atomic.Int64, levels),
 	}
-	c.(*atomic.Int64).Add(n)
+	for i := range levels {
+		s.failures[i] = make([]atomic.Int64, len(trackedOps))
+		s.moves[i] = make([]atomic.Int64, levels)
+		s.latencies[i] = make([][latencyBuckets]atomic.Int64, len(trackedOps))
+	}
+	return s
 }
 
-func (s *statsRecorder) read(level int) { s.add("reads."+strconv.Itoa(level), 1) }
-func (s *statsRecorder) miss()          { s.add("misses", 1) }
-func (s *statsRecorder) failed(level int, op string) {
-	s.add("failures."+strconv.Itoa(level)+"."+op, 1)
+func opIndex(op string) int {
+	for i, o := range trackedOps {
+		if o == op {
+			return i
+		}
+	}
+	return len(trackedOps) - 1
 }
-func (s *statsRecorder) trip(level int) { s.add("trips."+strconv.Itoa(level), 1) }
+
+func (s *statsRecorder) read(level int)              { s.reads[level-1].Add(1) }
+func (s *statsRecorder) miss()                       { s.misses.Add(1) }
+func (s *statsRecorder) failed(level int, op string) { s.failures[level-1][opIndex(op)].Add(1) }
+func (s *statsRecorder) trip(level int)              { s.trips[level-1].Add(1) }
 
 func (s *statsRecorder) moved(from, to int, n int64) {
-	if n == 0 {
-		return
+	if n != 0 {
+		s.moves[from-1][to-1].Add(n)
 	}
-	dir := "down"
-	if to < from {
-		dir = "up"
-	}
-	s.add(fmt.Sprintf("moves.%s.%d.%d", dir, from, to), n)
 }
 
 func (s *statsRecorder) latency(level int, op string, d time.Duration) {
-	s.add(fmt.Sprintf("lat.%d.%s.%d", level, op, latencyBucket(d)), 1)
+	s.latencies[level-1][opIndex(op)][latencyBucket(d)].Add(1)
 }
 
-func (s *statsRecorder) background(d time.Duration) {
-	s.bgNanos.Add(int64(d))
-	s.add("background_ns", int64(d))
+func (s *statsRecorder) background(d time.Duration) { s.bgNanos.Add(int64(d)) }
+
+// add restores counts that could not be persisted.
+func (s *statsRecorder) add(key string, n int64) {
+	c, _ := s.other.LoadOrStore(key, new(atomic.Int64))
+	c.(*atomic.Int64).Add(n)
 }
 
-// take returns the deltas since the last take and resets them.
+// take returns the counts since the last take, keyed as in the state
+// store, and resets them.
 func (s *statsRecorder) take() map[string]int64 {
 	out := map[string]int64{}
-	s.counters.Range(func(k, v any) bool {
-		if n := v.(*atomic.Int64).Swap(0); n != 0 {
-			out[k.(string)] = n
+	put := func(key string, c *atomic.Int64) {
+		if n := c.Swap(0); n != 0 {
+			out[key] += n
 		}
+	}
+	put("misses", &s.misses)
+	put("background_ns", &s.bgNanos)
+	for i := range s.reads {
+		level := strconv.Itoa(i + 1)
+		put("reads."+level, &s.reads[i])
+		put("trips."+level, &s.trips[i])
+		for j, op := range trackedOps {
+			put("failures."+level+"."+op, &s.failures[i][j])
+			for b := range latencyBuckets {
+				put(fmt.Sprintf("lat.%s.%s.%d", level, op, b), &s.latencies[i][j][b])
+			}
+		}
+		for j := range s.moves[i] {
+			dir := "down"
+			if j < i {
+				dir = "up"
+			}
+			put(fmt.Sprintf("moves.%s.%d.%d", dir, i+1, j+1), &s.moves[i][j])
+		}
+	}
+	s.other.Range(func(k, v any) bool {
+		put(k.(string), v.(*atomic.Int64))
 		return true
 	})
 	return out

@@ -14,8 +14,14 @@ type Change struct {
 	Version uint64 `db:"version"`
 }
 
-// OpDelete removes copies of a frame up to a version.
-const OpDelete = "delete"
+// Kinds of change.
+const (
+	// OpDelete removes copies of a deleted frame up to a version.
+	OpDelete = "delete"
+	// OpDropStale removes copies of a frame older than a newer copy that
+	// a move put in a lower tier.
+	OpDropStale = "drop-stale"
+)
 
 // Enqueue records changes for tiers that could not take them now.
 func (s *Store) Enqueue(ctx context.Context, changes []Change) error {
@@ -60,11 +66,12 @@ func (s *Store) Done(ctx context.Context, seqs []int64) error {
 	return tx.Commit()
 }
 
-// DeletedUpTo returns the greatest version of id that a pending delete
-// removes, or 0 when none is pending.
-func (s *Store) DeletedUpTo(ctx context.Context, id string) (uint64, error) {
+// RetiredUpTo returns the greatest version of id that a pending change
+// removes (a delete, or a stale copy), or 0 when none is pending. Copies
+// up to that version must not be served.
+func (s *Store) RetiredUpTo(ctx context.Context, id string) (uint64, error) {
 	var v int64
-	err := s.deletedUpTo.GetContext(ctx, &v, id)
+	err := s.retiredUpTo.GetContext(ctx, &v, id)
 	return uint64(v), err
 }
 

@@ -27,7 +27,7 @@ const Memory = ":memory:"
 // Store is the state database. It is safe for concurrent use.
 type Store struct {
 	db          *sqlx.DB
-	deletedUpTo *sqlx.Stmt // the one query on the read path
+	retiredUpTo *sqlx.Stmt // the one query on the read path
 }
 
 const schema = `
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS tier_journal (
 CREATE TABLE IF NOT EXISTS tier_outbox (
 	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
 	level      INTEGER NOT NULL,
-	op         TEXT    NOT NULL,            -- delete
+	op         TEXT    NOT NULL,            -- delete, drop-stale
 	frame_id   TEXT    NOT NULL,
 	version    INTEGER NOT NULL,            -- delete copies up to this version
 	created_at INTEGER NOT NULL
@@ -90,18 +90,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: create schema in %s: %w", path, err)
 	}
-	stmt, err := db.PreparexContext(ctx, `SELECT coalesce(max(version), 0) FROM tier_outbox
-		WHERE frame_id = ? AND op = 'delete'`)
+	stmt, err := db.PreparexContext(ctx, `SELECT coalesce(max(version), 0) FROM tier_outbox WHERE frame_id = ?`)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: prepare: %w", err)
 	}
-	return &Store{db: db, deletedUpTo: stmt}, nil
+	return &Store{db: db, retiredUpTo: stmt}, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	_ = s.deletedUpTo.Close()
+	_ = s.retiredUpTo.Close()
 	return s.db.Close()
 }
 

@@ -63,8 +63,8 @@ func TestOutboxKeepsOrderAndSurvivesReopen(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].FrameID != "a" || got[1].Version != 7 {
 		t.Fatalf("Pending after reopen = %+v, %v", got, err)
 	}
-	if v, _ := s.DeletedUpTo(ctx, "b"); v != 7 {
-		t.Fatalf("DeletedUpTo(b) = %d, want 7", v)
+	if v, _ := s.RetiredUpTo(ctx, "b"); v != 7 {
+		t.Fatalf("RetiredUpTo(b) = %d, want 7", v)
 	}
 	if err := s.Done(ctx, []int64{got[0].Seq}); err != nil {
 		t.Fatal(err)
