@@ -36,6 +36,9 @@ func (m *Manager) startBackground(ctx context.Context) {
 				if tick%statsPersistEvery == 0 {
 					m.persistStats(ctx)
 				}
+				if tick%int(reconnectEvery/readFlushInterval) == 0 {
+					m.reconnect(ctx)
+				}
 			}
 		}
 	}()

@@ -15,11 +15,10 @@ import (
 type breaker struct {
 	name string
 	cb   *gobreaker.TwoStepCircuitBreaker[struct{}]
-	log  func() *slog.Logger
 }
 
-func newBreaker(name string, cooldown time.Duration, onTrip func()) *breaker {
-	b := &breaker{name: name, log: slog.Default}
+func newBreaker(name string, cooldown time.Duration, log *slog.Logger, onTrip func()) *breaker {
+	b := &breaker{name: name}
 	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        name,
 		MaxRequests: 1,
@@ -32,9 +31,9 @@ func newBreaker(name string, cooldown time.Duration, onTrip func()) *breaker {
 			switch to {
 			case gobreaker.StateOpen:
 				onTrip()
-				b.log().Warn("tier unavailable; failing fast", "tier", name, "retry_in", cooldown)
+				log.Warn("tier unavailable; failing fast", "tier", name, "retry_in", cooldown)
 			case gobreaker.StateClosed:
-				b.log().Info("tier available again", "tier", name)
+				log.Info("tier available again", "tier", name)
 			}
 		},
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -22,31 +24,53 @@ type link struct {
 	level   int // 1-based position in the chain
 	name    string
 	scheme  string
-	tier    driver.Tier
-	durable bool
 	limits  Limits
 	timeout time.Duration
+	stats   *statsRecorder
+	// newBreaker makes the circuit breaker of each handle: a tier that is
+	// opened again starts with a closed breaker.
+	newBreaker func() *breaker
 
+	cur atomic.Pointer[handle] // the open tier; see pendingTier
+	url string                 // to open the tier again while it is pending
+}
+
+// handle is an open tier and the optional interfaces it implements, found
+// once when it was opened.
+type handle struct {
+	tier      driver.Tier
+	breaker   *breaker
+	durable   bool
 	batcher   driver.Batcher   // nil when the tier has none
 	querier   driver.Querier   // nil when the tier has none
 	pinger    driver.Pinger    // nil when the tier has none
 	compactor driver.Compactor // nil when the tier has none
-
-	breaker *breaker
-	stats   *statsRecorder
 }
 
-func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cooldown time.Duration) *link {
+func newHandle(t driver.Tier, b *breaker) *handle {
+	h := &handle{tier: t, breaker: b, durable: t.Durable()}
+	h.batcher, _ = t.(driver.Batcher)
+	h.querier, _ = t.(driver.Querier)
+	h.pinger, _ = t.(driver.Pinger)
+	h.compactor, _ = t.(driver.Compactor)
+	return h
+}
+
+// h returns the tier's current handle.
+func (l *link) h() *handle { return l.cur.Load() }
+
+func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cooldown time.Duration, log *slog.Logger) *link {
 	l := &link{
 		level:   level,
 		name:    spec.Name,
 		scheme:  scheme,
-		tier:    spec.Tier,
-		durable: spec.Tier.Durable(),
 		limits:  spec.Limits,
 		timeout: spec.Timeout,
 		stats:   stats,
+		url:     spec.URL,
 	}
+	l.newBreaker = func() *breaker { return newBreaker(l.name, cooldown, log, func() { stats.trip(level) }) }
+	l.cur.Store(newHandle(spec.Tier, l.newBreaker()))
 	if l.name == "" {
 		l.name = scheme
 	}
@@ -56,11 +80,6 @@ func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cool
 			l.timeout = defaultFirstTierTimeout
 		}
 	}
-	l.batcher, _ = spec.Tier.(driver.Batcher)
-	l.querier, _ = spec.Tier.(driver.Querier)
-	l.pinger, _ = spec.Tier.(driver.Pinger)
-	l.compactor, _ = spec.Tier.(driver.Compactor)
-	l.breaker = newBreaker(l.name, cooldown, func() { stats.trip(level) })
 	return l
 }
 
@@ -73,7 +92,7 @@ func (l *link) String() string { return fmt.Sprintf("tier %d (%s)", l.level, l.n
 // tier's own is reported as ErrUnavailable; the caller's own cancellation
 // is returned as it is and does not count against the tier.
 func (l *link) call(ctx context.Context, name string, op func(context.Context) error) error {
-	done, err := l.breaker.allow()
+	done, err := l.h().breaker.allow()
 	if err != nil {
 		return err
 	}
@@ -98,21 +117,22 @@ func (l *link) call(ctx context.Context, name string, op func(context.Context) e
 
 func (l *link) get(ctx context.Context, id string) (rec driver.Record, ok bool, err error) {
 	err = l.call(ctx, opGet, func(ctx context.Context) error {
-		rec, ok, err = l.tier.Get(ctx, id)
+		rec, ok, err = l.h().tier.Get(ctx, id)
 		return err
 	})
 	return rec, ok, err
 }
 
 func (l *link) put(ctx context.Context, rec driver.Record) error {
-	return l.call(ctx, opPut, func(ctx context.Context) error { return l.tier.Put(ctx, rec) })
+	return l.call(ctx, opPut, func(ctx context.Context) error { return l.h().tier.Put(ctx, rec) })
 }
 
 func (l *link) putMany(ctx context.Context, recs []driver.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if l.batcher == nil {
+	b := l.h().batcher
+	if b == nil {
 		for _, r := range recs {
 			if err := l.put(ctx, r); err != nil {
 				return err
@@ -120,14 +140,15 @@ func (l *link) putMany(ctx context.Context, recs []driver.Record) error {
 		}
 		return nil
 	}
-	return l.call(ctx, opPut, func(ctx context.Context) error { return l.batcher.PutMany(ctx, recs) })
+	return l.call(ctx, opPut, func(ctx context.Context) error { return b.PutMany(ctx, recs) })
 }
 
 func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if l.batcher == nil {
+	b := l.h().batcher
+	if b == nil {
 		var out []driver.Record
 		for _, id := range ids {
 			r, ok, err := l.get(ctx, id)
@@ -142,30 +163,31 @@ func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, erro
 	}
 	var out []driver.Record
 	err := l.call(ctx, opGet, func(ctx context.Context) (err error) {
-		out, err = l.batcher.GetMany(ctx, ids)
+		out, err = b.GetMany(ctx, ids)
 		return err
 	})
 	return out, err
 }
 
 func (l *link) delete(ctx context.Context, id string, upTo uint64) error {
-	return l.call(ctx, opDelete, func(ctx context.Context) error { return l.tier.Delete(ctx, id, upTo) })
+	return l.call(ctx, opDelete, func(ctx context.Context) error { return l.h().tier.Delete(ctx, id, upTo) })
 }
 
 func (l *link) usage(ctx context.Context) (u driver.Usage, err error) {
 	err = l.call(ctx, opOther, func(ctx context.Context) error {
-		u, err = l.tier.Usage(ctx)
+		u, err = l.h().tier.Usage(ctx)
 		return err
 	})
 	return u, err
 }
 
 func (l *link) ping(ctx context.Context) error {
-	if l.pinger == nil {
+	p := l.h().pinger
+	if p == nil {
 		_, err := l.usage(ctx)
 		return err
 	}
-	return l.call(ctx, opOther, l.pinger.Ping)
+	return l.call(ctx, opOther, p.Ping)
 }
 
 // isLast reports whether l is the last tier of a chain of n.

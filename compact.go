@@ -52,10 +52,11 @@ func (m *Manager) Compact(ctx context.Context) (CompactReport, error) {
 		}
 	}
 	for _, l := range m.chain {
-		if l.compactor == nil {
+		c := l.h().compactor
+		if c == nil {
 			continue
 		}
-		if err := l.call(ctx, opOther, l.compactor.Compact); err != nil {
+		if err := l.call(ctx, opOther, c.Compact); err != nil {
 			errs = append(errs, fmt.Errorf("compact %s: %w", l, err))
 			continue
 		}
@@ -74,7 +75,7 @@ func (m *Manager) removeStale(ctx context.Context) (int, error) {
 	}
 	var metas []driver.Meta
 	err = hot.call(ctx, opOther, func(ctx context.Context) (err error) {
-		metas, err = hot.tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
+		metas, err = hot.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
 		return err
 	})
 	if err != nil {
@@ -100,9 +101,9 @@ func (m *Manager) removeStale(ctx context.Context) (int, error) {
 				v := top[h.ID]
 				var upTo uint64
 				switch {
-				case h.Version < v && hot.durable:
+				case h.Version < v && hot.h().durable:
 					upTo = v - 1 // stale: a newer version lives above
-				case !l.durable && h.Version == v:
+				case !l.h().durable && h.Version == v:
 					upTo = v // a cache copy of a frame the first tier holds
 				default:
 					continue

@@ -84,6 +84,7 @@ func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
 		return rep, err
 	}
 	defer release()
+	m.reconnect(ctx)
 	rep.OutboxApplied = m.replayOutbox(ctx)
 	if rep.Healed, rep.Abandoned, err = m.healMoves(ctx); err != nil {
 		return rep, err
@@ -159,7 +160,7 @@ func (m *Manager) demote(ctx context.Context, l *link, budget int) (int, string,
 		}
 		var cands []driver.Meta
 		err := l.call(ctx, opOther, func(ctx context.Context) (err error) {
-			cands, err = l.tier.Candidates(ctx, q)
+			cands, err = l.h().tier.Candidates(ctx, q)
 			return err
 		})
 		if err != nil {

@@ -77,9 +77,13 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	var links []*link
 	stats := newStatsRecorder(len(specs))
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	fail := func(err error) (*Manager, error) {
 		for _, l := range links {
-			_ = l.tier.Close()
+			_ = l.h().tier.Close()
 		}
 		return nil, err
 	}
@@ -89,14 +93,14 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 			if scheme, err = schemeOf(s.URL); err != nil {
 				return fail(err)
 			}
-			if s.Tier, err = OpenTier(ctx, s.URL); err != nil {
+			if s.Tier, err = openOrPend(ctx, i+1, s); err != nil {
 				return fail(fmt.Errorf("tier %d: %w", i+1, err))
 			}
 		}
 		if scheme == "" {
 			scheme = fmt.Sprintf("tier%d", i+1)
 		}
-		links = append(links, newLink(i+1, s, scheme, stats, time.Duration(cfg.BreakerCooldown)))
+		links = append(links, newLink(i+1, s, scheme, stats, time.Duration(cfg.BreakerCooldown), logger))
 	}
 	statePath, err := statePathFor(cfg)
 	if err != nil {
@@ -158,9 +162,6 @@ func newManager(cfg Config, links []*link, st *state.Store, stats *statsRecorder
 	m := &Manager{cfg: cfg, log: cfg.Logger, chain: links, now: time.Now, state: st, owner: ownerID()}
 	if m.log == nil {
 		m.log = slog.Default()
-	}
-	for _, l := range links {
-		l.breaker.log = func() *slog.Logger { return m.log }
 	}
 	m.reads = newReadBuffer()
 	m.stats = stats
@@ -280,7 +281,7 @@ func (m *Manager) Close() error {
 	var errs []error
 	m.persistStats(ctx)
 	for _, l := range m.chain {
-		if err := l.tier.Close(); err != nil {
+		if err := l.h().tier.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", l, err))
 		}
 	}

@@ -126,12 +126,12 @@ func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions
 		}
 		return ids
 	}
-	if l.querier != nil {
+	if querier := l.h().querier; querier != nil {
 		q := driver.Query{ProjectID: opts.ProjectID, SessionID: opts.SessionID, CreatedBefore: before, Limit: moveBatchSize}
 		for *remaining != 0 && ctx.Err() == nil {
 			var hits []driver.Hit
 			err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
-				hits, err = l.querier.Query(ctx, q)
+				hits, err = querier.Query(ctx, q)
 				return err
 			})
 			if err != nil {
@@ -160,7 +160,7 @@ func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions
 	for *remaining != 0 && ctx.Err() == nil {
 		var cands []driver.Meta
 		err := l.call(ctx, opOther, func(ctx context.Context) (err error) {
-			cands, err = l.tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
+			cands, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
 			return err
 		})
 		if err != nil {

@@ -37,16 +37,16 @@ type plan struct {
 // reports ok == false, with the reason, when no move keeps a durable copy.
 func (m *Manager) planMove(from *link, to int) (plan, string, bool) {
 	p := plan{from: from, to: m.chain[to-1]}
-	if p.to.durable {
+	if p.to.h().durable {
 		return p, "", true
 	}
 	for _, l := range m.chain[to:] {
-		if l.durable {
+		if l.h().durable {
 			p.also = l
 			return p, "", true
 		}
 	}
-	if !from.durable {
+	if !from.h().durable {
 		// Cache to cache: the durable copy, if any, already lives below.
 		return p, "", true
 	}

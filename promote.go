@@ -120,7 +120,7 @@ func (m *Manager) promote(ctx context.Context, rec driver.Record, from *link) {
 	}
 	m.stats.moved(from.level, 1, 1)
 	m.log.Debug("promoted frame", "frame", rec.ID, "from", from.name)
-	if !from.durable {
+	if !from.h().durable {
 		// A cache copy has done its job once the frame is back on top.
 		if err := from.delete(ctx, rec.ID, rec.Version); err != nil {
 			m.log.Debug("cannot drop cache copy after promotion", "frame", rec.ID, "err", err)

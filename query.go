@@ -90,7 +90,8 @@ func (m *Manager) fetchStreams(ctx context.Context, q Query, cur queryCursor, li
 	var streams []*stream
 	var unreachable []error
 	for _, l := range m.chain {
-		if l.querier == nil || cur.Done[l.level-1] {
+		querier := l.h().querier
+		if querier == nil || cur.Done[l.level-1] {
 			continue
 		}
 		dq := driver.Query{
@@ -101,7 +102,7 @@ func (m *Manager) fetchStreams(ctx context.Context, q Query, cur queryCursor, li
 		}
 		var hits []driver.Hit
 		err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
-			hits, err = l.querier.Query(ctx, dq)
+			hits, err = querier.Query(ctx, dq)
 			return err
 		})
 		if err != nil {

@@ -51,7 +51,7 @@ func (m *Manager) Status(ctx context.Context) (Status, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ts := TierStatus{Level: l.level, Name: l.name, Driver: l.scheme, Durable: l.durable, Limits: l.limits}
+			ts := TierStatus{Level: l.level, Name: l.name, Driver: l.scheme, Durable: l.h().durable, Limits: l.limits}
 			err := l.ping(ctx)
 			if err == nil {
 				var u driver.Usage
@@ -62,7 +62,7 @@ func (m *Manager) Status(ctx context.Context) (Status, error) {
 			if err != nil {
 				ts.Error = err.Error()
 			}
-			ts.Breaker = l.breaker.state()
+			ts.Breaker = l.h().breaker.state()
 			st.Tiers[i] = ts
 		}()
 	}

@@ -95,12 +95,12 @@ func (m *Manager) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport,
 
 // listAll hands every frame ID l holds to fn, in batches.
 func (m *Manager) listAll(ctx context.Context, l *link, fn func([]string) error) error {
-	if l.querier != nil {
+	if querier := l.h().querier; querier != nil {
 		q := driver.Query{Limit: moveBatchSize}
 		for ctx.Err() == nil {
 			var hits []driver.Hit
 			err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
-				hits, err = l.querier.Query(ctx, q)
+				hits, err = querier.Query(ctx, q)
 				return err
 			})
 			if err != nil || len(hits) == 0 {
@@ -124,7 +124,7 @@ func (m *Manager) listAll(ctx context.Context, l *link, fn func([]string) error)
 	}
 	var metas []driver.Meta
 	err = l.call(ctx, opOther, func(ctx context.Context) (err error) {
-		metas, err = l.tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
+		metas, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
 		return err
 	})
 	if err != nil {
@@ -207,7 +207,7 @@ func (m *Manager) verifyFrame(ctx context.Context, id string, cs []copyState, re
 	}
 	durable := false
 	for _, c := range cs {
-		if !c.corrupt && c.l.durable {
+		if !c.corrupt && c.l.h().durable {
 			durable = true
 		}
 	}
@@ -234,7 +234,7 @@ func (m *Manager) verifyFrame(ctx context.Context, id string, cs []copyState, re
 		from := cs[0].l
 		report(from, IssueCacheOnly, "no durable tier holds the frame", func() error {
 			for _, l := range m.chain[from.level:] {
-				if l.durable {
+				if l.h().durable {
 					return l.put(ctx, *best)
 				}
 			}

@@ -59,13 +59,14 @@ func (m *Manager) warm(ctx context.Context, q driver.Query) (WarmReport, error) 
 	hot := m.chain[0]
 	want := q.Limit
 	for _, l := range m.chain[1:] {
-		if l.querier == nil || want <= 0 {
+		querier := l.h().querier
+		if querier == nil || want <= 0 {
 			continue
 		}
 		q.Limit = want
 		var hits []driver.Hit
 		err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
-			hits, err = l.querier.Query(ctx, q)
+			hits, err = querier.Query(ctx, q)
 			return err
 		})
 		if err != nil {
