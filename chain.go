@@ -92,11 +92,24 @@ func (l *link) String() string { return fmt.Sprintf("tier %d (%s)", l.level, l.n
 // tier's own is reported as ErrUnavailable; the caller's own cancellation
 // is returned as it is and does not count against the tier.
 func (l *link) call(ctx context.Context, name string, op func(context.Context) error) error {
+	return l.callWithin(ctx, l.timeout, name, op)
+}
+
+// callLong is call for work on many frames (batches, listings, usage,
+// compaction), which gets a longer timeout than a single frame's.
+func (l *link) callLong(ctx context.Context, name string, op func(context.Context) error) error {
+	return l.callWithin(ctx, max(10*l.timeout, minBatchTimeout), name, op)
+}
+
+// minBatchTimeout is the least time a call on many frames is given.
+const minBatchTimeout = 5 * time.Second
+
+func (l *link) callWithin(ctx context.Context, timeout time.Duration, name string, op func(context.Context) error) error {
 	done, err := l.h().breaker.allow()
 	if err != nil {
 		return err
 	}
-	tctx, cancel := context.WithTimeout(ctx, l.timeout)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
 	err = op(tctx)
@@ -106,7 +119,7 @@ func (l *link) call(ctx context.Context, name string, op func(context.Context) e
 	case ctx.Err() != nil:
 		err = fmt.Errorf("%s: %w", l, ctx.Err())
 	case tctx.Err() != nil && !errors.Is(err, ErrUnavailable):
-		err = fmt.Errorf("%w: %s did not answer within %s: %w", ErrUnavailable, l, l.timeout, err)
+		err = fmt.Errorf("%w: %s did not answer within %s: %w", ErrUnavailable, l, timeout, err)
 	}
 	if errors.Is(err, ErrUnavailable) {
 		l.stats.failed(l.level, name)
@@ -140,7 +153,7 @@ func (l *link) putMany(ctx context.Context, recs []driver.Record) error {
 		}
 		return nil
 	}
-	return l.call(ctx, opPut, func(ctx context.Context) error { return b.PutMany(ctx, recs) })
+	return l.callLong(ctx, opPut, func(ctx context.Context) error { return b.PutMany(ctx, recs) })
 }
 
 func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, error) {
@@ -162,7 +175,7 @@ func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, erro
 		return out, nil
 	}
 	var out []driver.Record
-	err := l.call(ctx, opGet, func(ctx context.Context) (err error) {
+	err := l.callLong(ctx, opGet, func(ctx context.Context) (err error) {
 		out, err = b.GetMany(ctx, ids)
 		return err
 	})
@@ -174,7 +187,7 @@ func (l *link) delete(ctx context.Context, id string, upTo uint64) error {
 }
 
 func (l *link) usage(ctx context.Context) (u driver.Usage, err error) {
-	err = l.call(ctx, opOther, func(ctx context.Context) error {
+	err = l.callLong(ctx, opOther, func(ctx context.Context) error {
 		u, err = l.h().tier.Usage(ctx)
 		return err
 	})

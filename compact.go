@@ -56,7 +56,7 @@ func (m *Manager) Compact(ctx context.Context) (CompactReport, error) {
 		if c == nil {
 			continue
 		}
-		if err := l.call(ctx, opOther, c.Compact); err != nil {
+		if err := l.callLong(ctx, opOther, c.Compact); err != nil {
 			errs = append(errs, fmt.Errorf("compact %s: %w", l, err))
 			continue
 		}
@@ -74,7 +74,7 @@ func (m *Manager) removeStale(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var metas []driver.Meta
-	err = hot.call(ctx, opOther, func(ctx context.Context) (err error) {
+	err = hot.callLong(ctx, opOther, func(ctx context.Context) (err error) {
 		metas, err = hot.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
 		return err
 	})

@@ -81,6 +81,9 @@ type RedisConfig struct {
 	MaxSize ByteSize `json:"maxSize,omitempty"`
 	// KeyPrefix namespaces the keys. Default "sm:".
 	KeyPrefix string `json:"keyPrefix,omitempty"`
+	// Timeout bounds a call on one frame; calls on many frames get ten
+	// times as long (at least 5s). Default 50ms, the spec's SLA.
+	Timeout Duration `json:"timeout,omitempty"`
 }
 
 // PostgresConfig configures the cold tier. It is used only when URL is set
@@ -94,6 +97,9 @@ type PostgresConfig struct {
 	// RetentionDays deletes archived frames older than this many days;
 	// 0 (the default) keeps them forever.
 	RetentionDays int `json:"retentionDays,omitempty"`
+	// Timeout bounds a call on one frame; calls on many frames get ten
+	// times as long (at least 5s). Default 200ms, the spec's SLA.
+	Timeout Duration `json:"timeout,omitempty"`
 }
 
 // TierSpec describes one tier of an explicit chain (Config.Chain).
@@ -134,6 +140,8 @@ const (
 	DefaultPromotionWindow    = time.Hour
 	DefaultSyncInterval       = time.Minute
 	DefaultBreakerCooldown    = 2 * time.Second
+	DefaultRedisTimeout       = 50 * time.Millisecond
+	DefaultPostgresTimeout    = 200 * time.Millisecond
 )
 
 // DefaultConfig returns the spec's defaults: SQLite alone, LRU eviction,
@@ -152,6 +160,8 @@ func (c *Config) fillDefaults() {
 	setIfZero(&c.Redis.MaxAge, Duration(DefaultRedisMaxAge))
 	setIfZero(&c.Redis.MaxSize, DefaultRedisMaxSize)
 	setIfZero(&c.Redis.KeyPrefix, DefaultRedisKeyPrefix)
+	setIfZero(&c.Redis.Timeout, Duration(DefaultRedisTimeout))
+	setIfZero(&c.Postgres.Timeout, Duration(DefaultPostgresTimeout))
 	if c.Postgres.CompressionLevel == nil {
 		level := DefaultCompressionLevel
 		c.Postgres.CompressionLevel = &level
@@ -212,6 +222,9 @@ func (c Config) Validate() error {
 	} else if c.Redis.MaxAge > 0 && c.SQLite.MaxAge > 0 && c.Redis.MaxAge < c.SQLite.MaxAge {
 		bad("redis.maxAge", "%s is shorter than sqlite.maxAge %s: the warm tier would keep frames for less time than the hot tier",
 			time.Duration(c.Redis.MaxAge), time.Duration(c.SQLite.MaxAge))
+	}
+	if c.Redis.Timeout < 0 || c.Postgres.Timeout < 0 {
+		bad("timeout", "must not be negative")
 	}
 	if c.Redis.MaxSize < 0 {
 		bad("redis.maxSize", "must not be negative")

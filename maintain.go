@@ -159,7 +159,7 @@ func (m *Manager) demote(ctx context.Context, l *link, budget int) (int, string,
 			q.Limit = min(q.Limit, over)
 		}
 		var cands []driver.Meta
-		err := l.call(ctx, opOther, func(ctx context.Context) (err error) {
+		err := l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
 			cands, err = l.h().tier.Candidates(ctx, q)
 			return err
 		})

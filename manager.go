@@ -203,7 +203,7 @@ func chainSpecs(cfg Config) ([]TierSpec, error) {
 		if err != nil {
 			return nil, err
 		}
-		specs = append(specs, TierSpec{Name: "redis", URL: u, Limits: Limits{
+		specs = append(specs, TierSpec{Name: "redis", URL: u, Timeout: time.Duration(cfg.Redis.Timeout), Limits: Limits{
 			MaxBytes: int64(cfg.Redis.MaxSize),
 			MaxIdle:  time.Duration(cfg.Redis.MaxAge),
 		}})
@@ -217,7 +217,7 @@ func chainSpecs(cfg Config) ([]TierSpec, error) {
 		if err != nil {
 			return nil, err
 		}
-		specs = append(specs, TierSpec{Name: "postgres", URL: u})
+		specs = append(specs, TierSpec{Name: "postgres", URL: u, Timeout: time.Duration(cfg.Postgres.Timeout)})
 	}
 	return specs, nil
 }

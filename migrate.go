@@ -130,7 +130,7 @@ func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions
 		q := driver.Query{ProjectID: opts.ProjectID, SessionID: opts.SessionID, CreatedBefore: before, Limit: moveBatchSize}
 		for *remaining != 0 && ctx.Err() == nil {
 			var hits []driver.Hit
-			err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
+			err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
 				hits, err = querier.Query(ctx, q)
 				return err
 			})
@@ -159,7 +159,7 @@ func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions
 	seen := map[string]bool{}
 	for *remaining != 0 && ctx.Err() == nil {
 		var cands []driver.Meta
-		err := l.call(ctx, opOther, func(ctx context.Context) (err error) {
+		err := l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
 			cands, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
 			return err
 		})

@@ -101,7 +101,7 @@ func (m *Manager) fetchStreams(ctx context.Context, q Query, cur queryCursor, li
 			After: cur.After[l.level-1],
 		}
 		var hits []driver.Hit
-		err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
+		err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
 			hits, err = querier.Query(ctx, dq)
 			return err
 		})

@@ -99,7 +99,7 @@ func (m *Manager) listAll(ctx context.Context, l *link, fn func([]string) error)
 		q := driver.Query{Limit: moveBatchSize}
 		for ctx.Err() == nil {
 			var hits []driver.Hit
-			err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
+			err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
 				hits, err = querier.Query(ctx, q)
 				return err
 			})
@@ -123,7 +123,7 @@ func (m *Manager) listAll(ctx context.Context, l *link, fn func([]string) error)
 		return err
 	}
 	var metas []driver.Meta
-	err = l.call(ctx, opOther, func(ctx context.Context) (err error) {
+	err = l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
 		metas, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
 		return err
 	})

@@ -65,7 +65,7 @@ func (m *Manager) warm(ctx context.Context, q driver.Query) (WarmReport, error) 
 		}
 		q.Limit = want
 		var hits []driver.Hit
-		err := l.call(ctx, opQuery, func(ctx context.Context) (err error) {
+		err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
 			hits, err = querier.Query(ctx, q)
 			return err
 		})
