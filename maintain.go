@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -114,7 +116,16 @@ func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
 func (m *Manager) takeLease(ctx context.Context) (func(), error) {
 	err := m.state.AcquireLease(ctx, leaseName, m.owner, leaseTTL)
 	if errors.Is(err, state.ErrLeaseHeld) {
-		return nil, ErrBusy
+		// A process of this machine that died holding the lease does
+		// not make the others wait for the lease to expire.
+		holder, lerr := m.state.LeaseOwner(ctx, leaseName)
+		if lerr != nil || !ownerIsDead(holder) {
+			return nil, ErrBusy
+		}
+		if err = m.state.TakeOverLease(ctx, leaseName, holder, m.owner, leaseTTL); err != nil {
+			return nil, ErrBusy
+		}
+		m.log.Info("took over the mover lease of a dead process", "holder", holder)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tier: state store: %w", err)
@@ -209,8 +220,23 @@ func overLimits(u driver.Usage, lim Limits) int {
 	return int(over)
 }
 
-// ownerID names this manager in the lease table.
+// ownerID names this manager in the lease table: host/pid/unique.
 func ownerID() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), NewID())
+}
+
+// ownerIsDead reports whether owner names a process of this host that no
+// longer runs. A process of another host is never assumed dead.
+func ownerIsDead(owner string) bool {
+	host, _ := os.Hostname()
+	parts := strings.Split(owner, "/")
+	if len(parts) != 3 || parts[0] != host {
+		return false
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return processGone(pid)
 }

@@ -10,6 +10,7 @@ package state
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -217,4 +218,29 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.D
 func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM tier_lease WHERE name = ? AND owner = ?`, name, owner)
 	return err
+}
+
+// LeaseOwner returns the current owner of the named lease, "" if none.
+func (s *Store) LeaseOwner(ctx context.Context, name string) (string, error) {
+	var owner string
+	err := s.db.GetContext(ctx, &owner, `SELECT owner FROM tier_lease WHERE name = ?`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return owner, err
+}
+
+// TakeOverLease gives the named lease to owner if it is still held by
+// from (whose process is known to be dead). It fails with ErrLeaseHeld
+// when someone else took it meanwhile.
+func (s *Store) TakeOverLease(ctx context.Context, name, from, owner string, ttl time.Duration) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE tier_lease SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?`,
+		owner, time.Now().Add(ttl).UnixMicro(), name, from)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseHeld
+	}
+	return nil
 }
