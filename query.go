@@ -190,8 +190,11 @@ func relative(rank, top float64) float64 {
 }
 
 // shadowed finds, for each stream of a lower tier, the hits that a higher
-// tier also holds: the higher copy is the newer one, and it is returned
-// by its own tier's stream when it still matches the query.
+// tier holds in a newer version: the newer copy is the one to return (by
+// its own tier's stream, if it still matches the query). A copy of the
+// same version above (a promoted frame) does not hide the lower one: the
+// page drops the duplicate, and a frame moving between tiers while the
+// pages are read is never missed (it may, rarely, show on two pages).
 func (m *Manager) shadowed(ctx context.Context, streams []*stream) (map[int]map[string]bool, error) {
 	out := map[int]map[string]bool{}
 	for _, s := range streams {
@@ -203,6 +206,10 @@ func (m *Manager) shadowed(ctx context.Context, streams []*stream) (map[int]map[
 			ids[i] = h.ID
 		}
 		out[s.l.level] = map[string]bool{}
+		version := make(map[string]uint64, len(s.hits))
+		for _, h := range s.hits {
+			version[h.ID] = h.Version
+		}
 		for _, above := range m.chain[:s.l.level-1] {
 			recs, err := above.getMany(ctx, ids)
 			if err != nil {
@@ -212,7 +219,9 @@ func (m *Manager) shadowed(ctx context.Context, streams []*stream) (map[int]map[
 				return nil, &FrameError{Op: "query", Tier: above.name, Err: err}
 			}
 			for _, r := range recs {
-				out[s.l.level][r.ID] = true
+				if r.Version > version[r.ID] {
+					out[s.l.level][r.ID] = true
+				}
 			}
 		}
 	}
