@@ -17,7 +17,7 @@ type breaker struct {
 	cb   *gobreaker.TwoStepCircuitBreaker[struct{}]
 }
 
-func newBreaker(name string, cooldown time.Duration, log *slog.Logger, onTrip func()) *breaker {
+func newBreaker(name string, cooldown time.Duration, log *slog.Logger, onChange func(state string)) *breaker {
 	b := &breaker{name: name}
 	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        name,
@@ -28,9 +28,9 @@ func newBreaker(name string, cooldown time.Duration, log *slog.Logger, onTrip fu
 		ReadyToTrip:  func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 1 },
 		IsSuccessful: func(err error) bool { return !errors.Is(err, ErrUnavailable) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
+			onChange(to.String())
 			switch to {
 			case gobreaker.StateOpen:
-				onTrip()
 				log.Warn("tier unavailable; failing fast", "tier", name, "retry_in", cooldown)
 			case gobreaker.StateClosed:
 				log.Info("tier available again", "tier", name)

@@ -27,6 +27,7 @@ type link struct {
 	limits  Limits
 	timeout time.Duration
 	stats   *statsRecorder
+	hooks   Hooks
 	// newBreaker makes the circuit breaker of each handle: a tier that is
 	// opened again starts with a closed breaker.
 	newBreaker func() *breaker
@@ -59,7 +60,7 @@ func newHandle(t driver.Tier, b *breaker) *handle {
 // h returns the tier's current handle.
 func (l *link) h() *handle { return l.cur.Load() }
 
-func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cooldown time.Duration, log *slog.Logger) *link {
+func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cooldown time.Duration, log *slog.Logger, hooks Hooks) *link {
 	l := &link{
 		level:   level,
 		name:    spec.Name,
@@ -68,8 +69,18 @@ func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cool
 		timeout: spec.Timeout,
 		stats:   stats,
 		url:     spec.URL,
+		hooks:   hooks,
 	}
-	l.newBreaker = func() *breaker { return newBreaker(l.name, cooldown, log, func() { stats.trip(level) }) }
+	l.newBreaker = func() *breaker {
+		return newBreaker(l.name, cooldown, log, func(state string) {
+			if state == "open" {
+				stats.trip(level)
+			}
+			if hooks.OnBreaker != nil {
+				hooks.OnBreaker(level, l.name, state)
+			}
+		})
+	}
 	l.cur.Store(newHandle(spec.Tier, l.newBreaker()))
 	if l.name == "" {
 		l.name = scheme
@@ -113,7 +124,8 @@ func (l *link) callWithin(ctx context.Context, timeout time.Duration, name strin
 	defer cancel()
 	start := time.Now()
 	err = op(tctx)
-	l.stats.latency(l.level, name, time.Since(start))
+	took := time.Since(start)
+	l.stats.latency(l.level, name, took)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -125,6 +137,9 @@ func (l *link) callWithin(ctx context.Context, timeout time.Duration, name strin
 		l.stats.failed(l.level, name)
 	}
 	done(err)
+	if l.hooks.OnCall != nil {
+		l.hooks.OnCall(l.level, l.name, name, took, err)
+	}
 	return err
 }
 

@@ -52,6 +52,24 @@ type Config struct {
 	Chain []TierSpec `json:"-"`
 	// Logger receives the library's log events. Default: slog.Default().
 	Logger *slog.Logger `json:"-"`
+	// Hooks let a host feed its own metrics. Not read from config files.
+	Hooks Hooks `json:"-"`
+}
+
+// Hooks are optional callbacks for a host's own metrics or tracing. Each
+// may be nil. They are called synchronously, from any goroutine, so they
+// must be fast and safe for concurrent use; they must not call the Manager.
+type Hooks struct {
+	// OnCall is called after every call to a tier: its level and name, the
+	// operation ("get", "put", "delete", "query", "other"), how long it
+	// took, and its error (nil on success; not-found is not an error).
+	OnCall func(level int, tier, op string, took time.Duration, err error)
+	// OnMove is called after frames moved between tiers (down or up).
+	OnMove func(from, to, frames int)
+	// OnBreaker is called when a tier's circuit breaker changes state:
+	// "open" when the tier is considered down, "half-open" while probing,
+	// "closed" when it is back.
+	OnBreaker func(level int, tier, state string)
 }
 
 // SQLiteConfig configures the hot tier, an embedded SQLite file.

@@ -35,7 +35,7 @@ func (m *Manager) maintainLoop(ctx context.Context) {
 		case <-time.After(wait):
 		}
 		start := time.Now()
-		if _, err := m.maintain(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, errLeaseHeld) {
+		if _, err := m.maintain(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrBusy) {
 			m.log.Warn("maintenance cycle failed", "err", err)
 		}
 		took := time.Since(start)
@@ -76,8 +76,6 @@ func (m *Manager) Maintain(ctx context.Context) (MaintenanceReport, error) {
 
 // ErrBusy means another process is moving frames of the same state file.
 var ErrBusy = errors.New("tier: another process is moving frames")
-
-var errLeaseHeld = ErrBusy
 
 func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
 	var rep MaintenanceReport

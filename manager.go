@@ -76,7 +76,7 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	var links []*link
-	stats := newStatsRecorder(len(specs))
+	stats := newStatsRecorder(len(specs), cfg.Hooks.OnMove)
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -100,7 +100,7 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		if scheme == "" {
 			scheme = fmt.Sprintf("tier%d", i+1)
 		}
-		links = append(links, newLink(i+1, s, scheme, stats, time.Duration(cfg.BreakerCooldown), logger))
+		links = append(links, newLink(i+1, s, scheme, stats, time.Duration(cfg.BreakerCooldown), logger, cfg.Hooks))
 	}
 	statePath, err := statePathFor(cfg)
 	if err != nil {

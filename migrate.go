@@ -77,6 +77,11 @@ func (m *Manager) Migrate(ctx context.Context, opts MigrateOptions) (MigrateRepo
 	for _, from := range m.chain[:opts.ToLevel-1] {
 		p, why, ok := m.planMove(from, opts.ToLevel)
 		if !ok {
+			for _, l := range m.chain[opts.ToLevel-1:] {
+				if l.isPending() {
+					return rep, fmt.Errorf("%w: migrate from %s: %s is not connected", ErrUnavailable, from, l)
+				}
+			}
 			return rep, fmt.Errorf("%w: migrate from %s: %s", ErrBadConfig, from, why)
 		}
 		err := m.selectFrames(ctx, from, opts, before, &remaining, func(ids []string) error {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
-	_ "github.com/stackmemoryai/tier/pgdriver"
 	"github.com/stackmemoryai/tier/internal/testenv"
+	_ "github.com/stackmemoryai/tier/pgdriver"
 	_ "github.com/stackmemoryai/tier/redisdriver"
 )
 

@@ -55,10 +55,12 @@ type statsRecorder struct {
 	misses    atomic.Int64
 	bgNanos   atomic.Int64
 	other     sync.Map // rare counters by name
+	onMove    func(from, to, frames int)
 }
 
-func newStatsRecorder(levels int) *statsRecorder {
+func newStatsRecorder(levels int, onMove func(from, to, frames int)) *statsRecorder {
 	s := &statsRecorder{
+		onMove:    onMove,
 		reads:     make([]atomic.Int64, levels),
 		failures:  make([][]atomic.Int64, levels),
 		trips:     make([]atomic.Int64, levels),
@@ -88,8 +90,12 @@ func (s *statsRecorder) failed(level int, op string) { s.failures[level-1][opInd
 func (s *statsRecorder) trip(level int)              { s.trips[level-1].Add(1) }
 
 func (s *statsRecorder) moved(from, to int, n int64) {
-	if n != 0 {
-		s.moves[from-1][to-1].Add(n)
+	if n == 0 {
+		return
+	}
+	s.moves[from-1][to-1].Add(n)
+	if s.onMove != nil {
+		s.onMove(from, to, int(n))
 	}
 }
 

@@ -50,11 +50,12 @@ func (m *Manager) Warm(ctx context.Context, opts WarmOptions) (WarmReport, error
 	if limit == 0 {
 		limit = 1000
 	}
-	return m.warm(ctx, driver.Query{SessionID: opts.SessionID, ProjectID: opts.ProjectID, Limit: limit})
+	return m.warm(ctx, driver.Query{SessionID: opts.SessionID, ProjectID: opts.ProjectID, Limit: limit}, "")
 }
 
-// warm promotes the frames lower tiers return for q, up to q.Limit.
-func (m *Manager) warm(ctx context.Context, q driver.Query) (WarmReport, error) {
+// warm promotes the frames lower tiers return for q, up to q.Limit, except
+// the frame skip (a frame read once is not promoted for that alone).
+func (m *Manager) warm(ctx context.Context, q driver.Query, skip string) (WarmReport, error) {
 	var rep WarmReport
 	hot := m.chain[0]
 	want := q.Limit
@@ -87,7 +88,7 @@ func (m *Manager) warm(ctx context.Context, q driver.Query) (WarmReport, error) 
 		rep.AlreadyHot += len(held)
 		var recs []driver.Record
 		for _, h := range hits {
-			if !up[h.ID] && !m.isDeleted(h.ID, h.Version) {
+			if !up[h.ID] && h.ID != skip && !m.isDeleted(h.ID, h.Version) {
 				recs = append(recs, m.promotedCopy(h.Record))
 			}
 		}
@@ -113,7 +114,7 @@ func (m *Manager) prefetch(rec driver.Record) {
 		_, _, _ = m.prefetches.Do(key, func() (any, error) {
 			m.prefetchParents(ctx, rec)
 			if rec.SessionID != "" {
-				if _, err := m.warm(ctx, driver.Query{SessionID: rec.SessionID, Limit: prefetchSession}); err != nil {
+				if _, err := m.warm(ctx, driver.Query{SessionID: rec.SessionID, Limit: prefetchSession}, rec.ID); err != nil {
 					m.log.Debug("pre-fetch of session failed", "session", rec.SessionID, "err", err)
 				}
 			}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// app is one run of the program: its streams, the global flags and what
+// commands share.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	// Global flags.
+	configPath  string
+	sqlitePath  string
+	redisURL    string
+	postgresURL string
+	jsonOut     bool
+	verbose     bool
+
+	log *slog.Logger
+	// secrets are the passwords of the configured URLs; they are scrubbed
+	// from every message printed, should one ever carry them.
+	secrets []string
+	// exitCode is the code of a command that finished but must report a
+	// partial failure (like rejected input lines) without an error message.
+	exitCode int
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return a
+}
+
+// setupLogging applies --verbose: the library's debug logs go to stderr.
+func (a *app) setupLogging() {
+	level := slog.LevelWarn
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	a.log = slog.New(slog.NewTextHandler(&scrubWriter{a: a, w: a.stderr}, &slog.HandlerOptions{Level: level}))
+}
+
+// fail prints err (without secrets) and returns its exit code.
+func (a *app) fail(err error) int {
+	code := exitCodeOf(err)
+	var ee *exitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return code
+	}
+	fmt.Fprintf(a.stderr, "stackmemory: %s\n", a.scrub(err.Error()))
+	if code == exitUsage {
+		fmt.Fprintln(a.stderr, "Run 'stackmemory --help' for usage.")
+	}
+	return code
+}
+
+// scrub removes every known password from s.
+func (a *app) scrub(s string) string {
+	for _, p := range a.secrets {
+		if p != "" {
+			s = strings.ReplaceAll(s, p, "xxxxx")
+		}
+	}
+	return s
+}
+
+// scrubWriter scrubs secrets from what passes through it (the log).
+type scrubWriter struct {
+	a *app
+	w io.Writer
+}
+
+func (s *scrubWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, s.a.scrub(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// printJSON writes v as indented JSON on stdout.
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// printf writes human-readable output on stdout.
+func (a *app) printf(format string, args ...any) {
+	fmt.Fprintf(a.stdout, format, args...)
+}
+
+// notef writes a note for the human on stderr (never on stdout, which
+// scripts read).
+func (a *app) notef(format string, args ...any) {
+	fmt.Fprint(a.stderr, a.scrub(fmt.Sprintf(format, args...)))
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

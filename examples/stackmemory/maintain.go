@@ -1,0 +1,44 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func (a *app) maintainCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "maintain",
+		Short: "Run one maintenance cycle: demote over-limit tiers, heal, deliver",
+		Long: `Run one maintenance cycle now, the work the library's background loop does
+in a long-running host: deliver changes that waited for a tier, heal
+interrupted moves, and demote frames from every tier over its limits
+(frames, bytes, idle time) in the order of the eviction strategy.
+
+Only one process at a time moves frames of a store: when another one is
+busy, the exit code is 7.`,
+		Example: `  stackmemory storage maintain
+  stackmemory storage maintain --json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.close(a)
+			rep, err := s.m.Maintain(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return a.printJSON(rep)
+			}
+			a.printf("demoted:           %d\n", rep.Demoted)
+			a.printf("moves healed:      %d\n", rep.Healed)
+			a.printf("moves rolled back: %d\n", rep.Abandoned)
+			a.printf("changes delivered: %d\n", rep.OutboxApplied)
+			for _, s := range rep.Stuck {
+				a.printf("stuck: %s\n", s)
+			}
+			return nil
+		},
+	}
+}

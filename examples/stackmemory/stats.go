@@ -1,0 +1,80 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/stackmemoryai/tier"
+)
+
+func (a *app) statsCommand() *cobra.Command {
+	var reset bool
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Show performance statistics of every process that used this store",
+		Long: `Show the statistics the library keeps in its state file, added up over every
+process that used this store since they were last reset: reads per tier and
+the share served by tier 1, latency percentiles per tier and operation,
+frames moved down and up, failures, circuit breaker trips and time spent in
+maintenance. Latencies are histogram bucket bounds (within 41 % above the
+true value).
+
+With --json the fields are those of tier.Stats: durations are in
+nanoseconds (p50_ns, p95_ns, p99_ns, background_ns).`,
+		Example: `  stackmemory storage stats
+  stackmemory storage stats --json | jq .hot_hit_ratio
+  stackmemory storage stats --reset`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.close(a)
+			if reset {
+				if err := s.m.ResetStats(cmd.Context()); err != nil {
+					return err
+				}
+			}
+			st, err := s.m.Stats(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return a.printJSON(st)
+			}
+			a.printStats(st)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&reset, "reset", false, "clear the statistics first")
+	return cmd
+}
+
+func (a *app) printStats(st tier.Stats) {
+	a.printf("reads:            %d found, %d not found\n", st.Reads, st.Misses)
+	a.printf("served by tier 1: %s\n", percent(st.HotHitRatio))
+	a.printf("moves:            %d down, %d up\n", st.MovesDown, st.MovesUp)
+	a.printf("background time:  %s\n\n", humanDuration(st.BackgroundTime))
+
+	t := newTable(a)
+	t.row("LEVEL", "TIER", "READS", "MOVED IN", "MOVED OUT", "FAILURES", "BREAKER TRIPS")
+	for _, ts := range st.Tiers {
+		t.row(ts.Level, ts.Name, ts.Reads, ts.MovedIn, ts.MovedOut, ts.Failures, ts.BreakerTrips)
+	}
+	t.flush()
+
+	a.printf("\nlatency:\n")
+	t = newTable(a)
+	t.row("LEVEL", "TIER", "OP", "CALLS", "P50", "P95", "P99")
+	rows := 0
+	for _, ts := range st.Tiers {
+		for _, l := range ts.Latency {
+			t.row(ts.Level, ts.Name, l.Op, l.Count, humanDuration(l.P50), humanDuration(l.P95), humanDuration(l.P99))
+			rows++
+		}
+	}
+	t.flush()
+	if rows == 0 {
+		a.printf("  (no calls recorded yet)\n")
+	}
+}
