@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/codec"
 	"github.com/stackmemoryai/tier/internal/state"
 )
 
@@ -85,6 +86,7 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 	}
 	m.hook(stepJournaled)
 
+	m.compressOnce(recs)
 	// The durable copy first: at no time is a cache the only copy.
 	targets := []*link{p.to}
 	if p.also != nil {
@@ -123,6 +125,25 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 	m.stats.moved(p.from.level, p.to.level, int64(done))
 	return res, nil
 }
+
+// compressOnce encodes the documents that leave the first tier once, with
+// the configured brotli level, so every lower tier stores the same bytes
+// and none compresses them again. Tiers that store documents raw ignore
+// the encoded bytes.
+func (m *Manager) compressOnce(recs []driver.Record) {
+	level := *m.cfg.Postgres.CompressionLevel
+	for i := range recs {
+		r := &recs[i]
+		if r.Compressed != nil || r.Size < compressMinSize {
+			continue
+		}
+		r.Compressed = codec.Compress(r.Data, level)
+		m.stats.compressed(r.Size, int64(len(r.Compressed)))
+	}
+}
+
+// compressMinSize is the smallest document worth compressing.
+const compressMinSize = 128
 
 // copyTo writes the records to t, except those t already holds at the same
 // version and checksum.

@@ -314,3 +314,26 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not reached within 10s")
 }
+
+func TestFramesAreCompressedOnceOnTheWayDown(t *testing.T) {
+	m, peek := memChain{durable: []bool{true, false, true}}.open(t)
+	ctx := context.Background()
+	doc := `{"log":"` + strings.Repeat("go test ./... ok ", 200) + `"}`
+	a := mustPut(t, m, tier.Frame{Data: []byte(doc)})
+	if _, err := m.Migrate(ctx, tier.MigrateOptions{ToLevel: 2}); err != nil {
+		t.Fatal(err)
+	}
+	warm, _ := held(t, peek[1], a.ID)
+	cold, _ := held(t, peek[2], a.ID)
+	if warm.Compressed == nil || string(warm.Compressed) != string(cold.Compressed) {
+		t.Fatal("the cache and the archive were not handed the same compressed bytes")
+	}
+	st, err := m.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CompressedBytes != int64(len(doc)) || st.BytesSaved <= int64(len(doc))/2 {
+		t.Fatalf("Stats: compressed %d bytes, saved %d; want %d compressed and most of it saved",
+			st.CompressedBytes, st.BytesSaved, len(doc))
+	}
+}

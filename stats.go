@@ -54,7 +54,9 @@ type statsRecorder struct {
 	latencies [][][latencyBuckets]atomic.Int64
 	misses    atomic.Int64
 	bgNanos   atomic.Int64
-	other     sync.Map // rare counters by name
+	rawBytes  atomic.Int64 // documents compressed on their way down
+	encBytes  atomic.Int64 // their size once compressed
+	other     sync.Map     // rare counters by name
 	onMove    func(from, to, frames int)
 }
 
@@ -105,6 +107,11 @@ func (s *statsRecorder) latency(level int, op string, d time.Duration) {
 
 func (s *statsRecorder) background(d time.Duration) { s.bgNanos.Add(int64(d)) }
 
+func (s *statsRecorder) compressed(raw, enc int64) {
+	s.rawBytes.Add(raw)
+	s.encBytes.Add(enc)
+}
+
 // add restores counts that could not be persisted.
 func (s *statsRecorder) add(key string, n int64) {
 	c, _ := s.other.LoadOrStore(key, new(atomic.Int64))
@@ -122,6 +129,8 @@ func (s *statsRecorder) take() map[string]int64 {
 	}
 	put("misses", &s.misses)
 	put("background_ns", &s.bgNanos)
+	put("compress.raw", &s.rawBytes)
+	put("compress.enc", &s.encBytes)
 	for i := range s.reads {
 		level := strconv.Itoa(i + 1)
 		put("reads."+level, &s.reads[i])
@@ -173,6 +182,10 @@ type Stats struct {
 	MovesUp   int64 `json:"moves_up"`
 	// BackgroundTime is the time spent in background maintenance cycles.
 	BackgroundTime time.Duration `json:"background_ns"`
+	// CompressedBytes is the size of the documents compressed on their way
+	// down; BytesSaved is how much smaller they are once compressed.
+	CompressedBytes int64 `json:"compressed_bytes"`
+	BytesSaved      int64 `json:"bytes_saved"`
 }
 
 // TierStats describes the work of one tier.
@@ -248,6 +261,11 @@ func (m *Manager) buildStats(raw map[string]int64) Stats {
 			st.Misses += v
 		case parts[0] == "background_ns":
 			st.BackgroundTime += time.Duration(v)
+		case key == "compress.raw":
+			st.CompressedBytes += v
+			st.BytesSaved += v
+		case key == "compress.enc":
+			st.BytesSaved -= v
 		case parts[0] == "reads" && len(parts) == 2:
 			if t := tierAt(parts[1]); t != nil {
 				t.Reads += v
