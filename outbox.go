@@ -59,6 +59,18 @@ func (m *Manager) isDeleted(id string, version uint64) bool {
 	return err == nil && version <= upTo
 }
 
+// retired is isDeleted for a copy read from l. A copy in the first tier
+// is only checked against this process's recent deletes: deletes reach the
+// first tier (a local file every process shares) at once, and no move
+// writes a retired copy there, so the read path of hot frames needs no
+// state-store query.
+func (m *Manager) retired(l *link, id string, version uint64) bool {
+	if l.level == 1 {
+		return version <= m.gone.get(id)
+	}
+	return m.isDeleted(id, version)
+}
+
 // postponeDeletes queues the deletes of id that failed, one per tier.
 func (m *Manager) postponeDeletes(ctx context.Context, id string, upTo uint64, levels []int) error {
 	changes := make([]state.Change, len(levels))

@@ -116,7 +116,7 @@ func (m *Manager) search(ctx context.Context, id string, tiers []*link, res *loo
 			err = fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 		}
 		switch {
-		case err == nil && ok && m.isDeleted(id, rec.Version):
+		case err == nil && ok && m.retired(l, id, rec.Version):
 			// Deleted, or replaced by a newer copy below, while this tier
 			// was down: the copy is on its way out.
 			continue

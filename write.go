@@ -127,9 +127,10 @@ func fromRecord(r driver.Record, l *link) Frame {
 }
 
 // Delete removes the frame from every tier. Deleting a frame that does not
-// exist succeeds. When a tier that may hold a copy cannot be reached, the
-// delete is recorded and finished when the tier returns; Delete then still
-// succeeds, and the frame is never returned again.
+// exist succeeds. When a tier below the first cannot be reached, the delete
+// is recorded in the outbox and finished when the tier returns; Delete then
+// still succeeds, and the frame is never returned again. When the first
+// tier (local) fails, Delete changes nothing and returns the error.
 func (m *Manager) Delete(ctx context.Context, id string) error {
 	if err := m.enter(); err != nil {
 		return err
@@ -141,10 +142,16 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 	}
 	defer m.locks.lock(id)()
 	upTo := m.clock.next(m.now(), 0)
+	// The first tier is local: if it cannot take the delete, nothing is
+	// changed and the caller hears about it.
+	hot := m.chain[0]
+	if err := hot.delete(ctx, id, upTo); err != nil {
+		return &FrameError{Op: "delete", Tier: hot.name, FrameID: id, Err: err}
+	}
 	m.gone.set(id, upTo)
 	var failed []int
 	var errs []error
-	for _, l := range m.chain {
+	for _, l := range m.chain[1:] {
 		if err := l.delete(ctx, id, upTo); err != nil {
 			failed = append(failed, l.level)
 			errs = append(errs, &FrameError{Op: "delete", Tier: l.name, FrameID: id, Err: err})
