@@ -209,7 +209,8 @@ func chainSpecs(cfg Config) ([]TierSpec, error) {
 		}})
 	}
 	if cfg.Postgres.URL != "" {
-		params := map[string]string{"compression": fmt.Sprint(*cfg.Postgres.CompressionLevel)}
+		// Brotli quality 0 and 1 are both "fastest"; the driver takes 1-11.
+		params := map[string]string{"compression": fmt.Sprint(max(*cfg.Postgres.CompressionLevel, 1))}
 		if cfg.Postgres.RetentionDays > 0 {
 			params["retention_days"] = fmt.Sprint(cfg.Postgres.RetentionDays)
 		}

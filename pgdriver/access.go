@@ -1,0 +1,182 @@
+package pgdriver
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// touchState is the access statistics of one frame being touched.
+type touchState struct {
+	lfuKey   float64
+	accessed pgtype.Timestamptz
+	count    int64
+}
+
+// Touch records reads of frames: it adds each Count to the frame's access
+// count, moves its last access to At if later, and updates its LFU key with
+// driver.LFUKey, applying the hits in the order given. Unknown IDs are
+// ignored. The whole batch is one transaction of two statements.
+func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
+	var uids []pgtype.UUID
+	seen := map[[16]byte]bool{}
+	for _, h := range hits {
+		if u, ok := frameID(h.ID); ok && h.Count > 0 && !seen[u.Bytes] {
+			seen[u.Bytes] = true
+			uids = append(uids, u)
+		}
+	}
+	if len(uids) == 0 {
+		return s.checkOpen("touch")
+	}
+	// Lock rows in a fixed order so concurrent batches cannot deadlock.
+	slices.SortFunc(uids, func(a, b pgtype.UUID) int { return strings.Compare(a.String(), b.String()) })
+	// A failure before COMMIT was sent rolls the batch back, so it is retried
+	// on another connection; a failed COMMIT is not, since the counts may
+	// already be applied.
+	var committing bool
+	var commitErr error
+	return s.run(ctx, "touch", len(uids), true, func(ctx context.Context) error {
+		if committing {
+			return commitErr
+		}
+		tx, err := s.pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if err := touch(ctx, tx, uids, hits); err != nil {
+			_ = tx.Rollback(ctx)
+			return err
+		}
+		committing = true
+		commitErr = tx.Commit(ctx)
+		return commitErr
+	})
+}
+
+func touch(ctx context.Context, tx pgx.Tx, uids []pgtype.UUID, hits []driver.Access) error {
+	state := make(map[string]*touchState, len(uids))
+	rows, err := tx.Query(ctx, `SELECT frame_id, lfu_key, last_accessed, coalesce(access_count, 0)
+		FROM frames_archive WHERE frame_id = ANY($1) ORDER BY frame_id FOR UPDATE`, uids)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id pgtype.UUID
+		var st touchState
+		var count int32
+		if err := rows.Scan(&id, &st.lfuKey, &st.accessed, &count); err != nil {
+			rows.Close()
+			return err
+		}
+		st.count = int64(count)
+		state[id.String()] = &st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range hits {
+		u, ok := frameID(h.ID)
+		st := state[u.String()]
+		if !ok || st == nil || h.Count <= 0 {
+			continue
+		}
+		st.lfuKey = driver.LFUKey(st.lfuKey, h.At, h.Count)
+		st.count += h.Count
+		if !st.accessed.Valid || h.At.After(st.accessed.Time) {
+			st.accessed = timestamptz(h.At)
+		}
+	}
+	if len(state) == 0 {
+		return nil
+	}
+	var r columns
+	for id, st := range state {
+		u, _ := frameID(id)
+		r.ids = append(r.ids, u)
+		r.lfuKeys = append(r.lfuKeys, st.lfuKey)
+		r.accessed = append(r.accessed, st.accessed)
+		r.accessCounts = append(r.accessCounts, clampInt32(st.count))
+	}
+	_, err = tx.Exec(ctx, `UPDATE frames_archive a
+		SET lfu_key = u.lfu_key, last_accessed = u.last_accessed, access_count = u.access_count
+		FROM unnest($1::uuid[], $2::float8[], $3::timestamptz[], $4::int4[]) AS u(frame_id, lfu_key, last_accessed, access_count)
+		WHERE a.frame_id = u.frame_id`, r.ids, r.lfuKeys, r.accessed, r.accessCounts)
+	return err
+}
+
+// candidateOrder is the ORDER BY of each policy, matching an index.
+var candidateOrder = map[driver.Policy]string{
+	driver.LRU: "last_accessed NULLS FIRST, frame_id",
+	driver.LFU: "lfu_key, frame_id",
+	driver.AGE: "created_at, frame_id",
+}
+
+// Candidates returns up to q.Limit frames (without documents) in the order
+// q.Policy gives them up: LRU by last access, LFU by LFU key, AGE by
+// creation time, ties by ID. Each order is read from an index, so the cost
+// grows with q.Limit, not with the size of the archive. An unknown policy
+// is an error.
+func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driver.Meta, error) {
+	order, ok := candidateOrder[q.Policy]
+	if !ok {
+		return nil, fmt.Errorf("pgdriver: candidates: unknown policy %q", q.Policy)
+	}
+	if q.Limit <= 0 {
+		return nil, s.checkOpen("candidates")
+	}
+	var where []string
+	args := []any{q.Limit}
+	if !q.CreatedBefore.IsZero() {
+		args = append(args, timestamptz(q.CreatedBefore))
+		where = append(where, fmt.Sprintf("created_at < $%d", len(args)))
+	}
+	if !q.AccessedBefore.IsZero() {
+		args = append(args, timestamptz(q.AccessedBefore))
+		where = append(where, fmt.Sprintf("(last_accessed < $%d OR last_accessed IS NULL)", len(args)))
+	}
+	sql := "SELECT " + metaColumns + " FROM frames_archive"
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY " + order + " LIMIT $1"
+	var metas []driver.Meta
+	err := s.run(ctx, "candidates", q.Limit, true, func(ctx context.Context) error {
+		metas = metas[:0]
+		rows, err := s.pool.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st stored
+			if err := rows.Scan(st.metaTargets()...); err != nil {
+				return err
+			}
+			metas = append(metas, st.meta())
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return metas, nil
+}
+
+// Usage counts the archived frames and the sum of their document sizes.
+// It reads the whole table (a sequential scan, a few hundred milliseconds
+// per million frames), so callers should not run it on every operation.
+func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
+	var u driver.Usage
+	err := s.run(ctx, "usage", 0, true, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(size_bytes), 0)::int8 FROM frames_archive`).Scan(&u.Frames, &u.Bytes)
+	})
+	return u, err
+}

@@ -1,0 +1,222 @@
+package pgdriver
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/codec"
+)
+
+// parseUUID parses a UUID in the canonical 8-4-4-4-12 hex form (either
+// case). An empty string gives an invalid (NULL) UUID and ok == true.
+func parseUUID(s string) (u pgtype.UUID, ok bool) {
+	if s == "" {
+		return u, true
+	}
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	var digits [32]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		digits[n] = s[i]
+		n++
+	}
+	if _, err := hex.Decode(u.Bytes[:], digits[:]); err != nil {
+		return pgtype.UUID{}, false
+	}
+	u.Valid = true
+	return u, true
+}
+
+// frameID parses a frame ID, which must be a non-empty UUID.
+func frameID(s string) (pgtype.UUID, bool) {
+	u, ok := parseUUID(s)
+	return u, ok && u.Valid
+}
+
+// timestamptz encodes t, keeping the zero time as the year-1 instant so
+// that it sorts first and reads back as the zero time.
+func timestamptz(t time.Time) pgtype.Timestamptz {
+	return pgtype.Timestamptz{Time: t.UTC(), Valid: true}
+}
+
+// timeOf decodes a timestamp; NULL gives the zero time.
+func timeOf(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// columns holds a batch of records as column arrays, ready for unnest.
+type columns struct {
+	ids, sessions, parents []pgtype.UUID
+	projects, docs         []pgtype.Text
+	created, accessed      []pgtype.Timestamptz
+	versions, checksums    []int64
+	sizes, accessCounts    []int32
+	lfuKeys                []float64
+	raws, compressed       [][]byte
+}
+
+// add encodes rec as one more row, compressing its document if the Store's
+// options say so.
+func (r *columns) add(rec *driver.Record, o *Options) error {
+	id, ok := frameID(rec.ID)
+	if !ok {
+		return fmt.Errorf("frame ID %q is not a UUID", rec.ID)
+	}
+	session, ok := parseUUID(rec.SessionID)
+	if !ok {
+		return fmt.Errorf("frame %s: session ID %q is not a UUID", rec.ID, rec.SessionID)
+	}
+	parent, ok := parseUUID(rec.ParentID)
+	if !ok {
+		return fmt.Errorf("frame %s: parent ID %q is not a UUID", rec.ID, rec.ParentID)
+	}
+	if rec.Version > math.MaxInt64 {
+		return fmt.Errorf("frame %s: version %d is beyond the archive's range", rec.ID, rec.Version)
+	}
+	if len(rec.Data) > math.MaxInt32 {
+		return fmt.Errorf("frame %s: document of %d bytes is too large", rec.ID, len(rec.Data))
+	}
+	raw, comp := encodeDocument(rec, o)
+	r.ids = append(r.ids, id)
+	r.sessions = append(r.sessions, session)
+	r.parents = append(r.parents, parent)
+	r.projects = append(r.projects, pgtype.Text{String: rec.ProjectID, Valid: rec.ProjectID != ""})
+	r.docs = append(r.docs, jsonText(rec.Data))
+	r.created = append(r.created, timestamptz(rec.CreatedAt))
+	r.accessed = append(r.accessed, timestamptz(rec.LastAccess))
+	r.versions = append(r.versions, int64(rec.Version))
+	r.checksums = append(r.checksums, int64(rec.Checksum))
+	r.sizes = append(r.sizes, int32(len(rec.Data)))
+	r.accessCounts = append(r.accessCounts, clampInt32(rec.AccessCount))
+	r.lfuKeys = append(r.lfuKeys, rec.LFUKey)
+	r.raws = append(r.raws, raw)
+	r.compressed = append(r.compressed, comp)
+	return nil
+}
+
+// encodeDocument chooses how the exact bytes of a document are kept: the
+// caller's brotli bytes as they are, fresh brotli bytes when the document
+// is large enough and compression pays, or the document itself. Exactly
+// one of the results is non-nil.
+func encodeDocument(rec *driver.Record, o *Options) (raw, comp []byte) {
+	if len(rec.Compressed) > 0 {
+		return nil, rec.Compressed
+	}
+	if o.Compression != NoCompression && len(rec.Data) >= o.CompressMin {
+		if c := codec.Compress(rec.Data, o.Compression); len(c) < len(rec.Data) {
+			return nil, c
+		}
+	}
+	if rec.Data == nil {
+		return []byte{}, nil
+	}
+	return rec.Data, nil
+}
+
+// jsonText returns the document for the frame_data JSONB column, or NULL
+// when PostgreSQL could not store it as JSONB (not JSON, not UTF-8, or a
+// \u0000 escape, which JSONB refuses). The exact bytes are kept regardless.
+func jsonText(data []byte) pgtype.Text {
+	if !utf8.Valid(data) || bytes.Contains(data, []byte(`\u0000`)) || !json.Valid(data) {
+		return pgtype.Text{}
+	}
+	return pgtype.Text{String: string(data), Valid: true}
+}
+
+func clampInt32(n int64) int32 {
+	switch {
+	case n > math.MaxInt32:
+		return math.MaxInt32
+	case n < math.MinInt32:
+		return math.MinInt32
+	}
+	return int32(n)
+}
+
+// metaColumns are the columns scanned by scanMeta, in order.
+const metaColumns = `frame_id, session_id, project_id, parent_id, created_at, version,
+	checksum, size_bytes, last_accessed, access_count, lfu_key`
+
+// recordColumns are the columns scanned by scanRecord, in order.
+const recordColumns = metaColumns + `, frame_data_raw, frame_data_compressed`
+
+// stored is one row as read from frames_archive.
+type stored struct {
+	id, session, parent pgtype.UUID
+	project             pgtype.Text
+	created, accessed   pgtype.Timestamptz
+	version, checksum   int64
+	size                pgtype.Int4
+	accessCount         pgtype.Int4
+	lfuKey              pgtype.Float8
+	raw, compressed     []byte
+}
+
+// metaTargets returns scan destinations for metaColumns.
+func (st *stored) metaTargets() []any {
+	return []any{&st.id, &st.session, &st.project, &st.parent, &st.created, &st.version,
+		&st.checksum, &st.size, &st.accessed, &st.accessCount, &st.lfuKey}
+}
+
+// recordTargets returns scan destinations for recordColumns.
+func (st *stored) recordTargets() []any {
+	return append(st.metaTargets(), &st.raw, &st.compressed)
+}
+
+func (st *stored) meta() driver.Meta {
+	return driver.Meta{
+		ID:          st.id.String(),
+		SessionID:   st.session.String(),
+		ProjectID:   st.project.String,
+		ParentID:    st.parent.String(),
+		CreatedAt:   timeOf(st.created),
+		Version:     uint64(st.version),
+		Checksum:    uint32(st.checksum),
+		Size:        int64(st.size.Int32),
+		LastAccess:  timeOf(st.accessed),
+		AccessCount: int64(st.accessCount.Int32),
+		LFUKey:      st.lfuKey.Float64,
+	}
+}
+
+// record decodes the row and verifies its document against the stored size
+// and checksum. A damaged copy gives an error wrapping driver.ErrCorrupt.
+func (st *stored) record() (driver.Record, error) {
+	rec := driver.Record{Meta: st.meta()}
+	switch {
+	case st.raw != nil:
+		rec.Data = st.raw
+	case st.compressed != nil:
+		data, err := codec.Decompress(st.compressed, rec.Size)
+		if err != nil {
+			return driver.Record{}, fmt.Errorf("frame %s: %w: %w", rec.ID, driver.ErrCorrupt, err)
+		}
+		rec.Data = data
+		rec.Compressed = st.compressed
+	default:
+		return driver.Record{}, fmt.Errorf("frame %s: %w: no document stored", rec.ID, driver.ErrCorrupt)
+	}
+	if int64(len(rec.Data)) != rec.Size {
+		return driver.Record{}, fmt.Errorf("frame %s: %w: %d bytes, want %d", rec.ID, driver.ErrCorrupt, len(rec.Data), rec.Size)
+	}
+	if sum := driver.Checksum(rec.Data); sum != rec.Checksum {
+		return driver.Record{}, fmt.Errorf("frame %s: %w: checksum %08x, want %08x", rec.ID, driver.ErrCorrupt, sum, rec.Checksum)
+	}
+	return rec, nil
+}

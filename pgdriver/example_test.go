@@ -1,0 +1,48 @@
+package pgdriver_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/pgdriver"
+)
+
+// Example archives a frame and finds it again by full-text search. It needs
+// a PostgreSQL server, named by STACKMEMORY_POSTGRES_URL.
+func Example() {
+	ctx := context.Background()
+	opts, err := pgdriver.ParseURL(os.Getenv("STACKMEMORY_POSTGRES_URL") + "?retention_days=365")
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := pgdriver.Open(ctx, opts) // migrates the schema
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	doc := []byte(`{"task": "fix the flaky websocket reconnect test", "outputs": {"ok": true}}`)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	rec := driver.Record{
+		Meta: driver.Meta{
+			ID: "0190a5d2-7c1e-7b3a-9f2d-4c8e6a1b2c3d", ProjectID: "billing", CreatedAt: now,
+			Version: 1, Checksum: driver.Checksum(doc), Size: int64(len(doc)),
+			LastAccess: now, AccessCount: 1, LFUKey: driver.NewLFUKey(now, 1),
+		},
+		Data: doc,
+	}
+	if err := store.Put(ctx, rec); err != nil {
+		log.Fatal(err)
+	}
+	hits, err := store.Query(ctx, driver.Query{Text: "websocket test", ProjectID: "billing", Limit: 10})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, h := range hits {
+		fmt.Printf("%s %.3f %s\n", h.ID, h.Rank, h.Data)
+	}
+}

@@ -1,0 +1,250 @@
+package pgdriver
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/codec"
+)
+
+// Defaults applied by [Open] to zero fields of [Options].
+const (
+	// DefaultCompressMin is the document size, in bytes, from which a
+	// document is stored brotli-compressed. Below it, compressing on the
+	// write path costs more archive throughput than it saves room (the row
+	// also holds the JSONB copy); bytes that arrive already compressed are
+	// stored compressed whatever their size.
+	DefaultCompressMin = 4096
+	// DefaultTimeout is the deadline given to a call whose context has none.
+	DefaultTimeout = 500 * time.Millisecond
+	// DefaultSearchWindow is how many of the newest matching frames a
+	// full-text query ranks (see the package documentation, "Search").
+	DefaultSearchWindow = 500
+	// NoCompression, as Options.Compression, stores every document as is.
+	NoCompression = -1
+)
+
+// Options configures a [Store]. The zero value of every field except Pool
+// means "use the default".
+type Options struct {
+	// Pool is the pgx pool configuration: server, credentials, TLS, pool
+	// size. Required. [ParseURL] fills it from a connection URL; the caller
+	// may adjust it before calling [Open].
+	Pool *pgxpool.Config
+
+	// Compression is the brotli quality (1 to 11) of compressed documents.
+	// Zero means codec.DefaultLevel; [NoCompression] stores every document
+	// uncompressed.
+	Compression int
+
+	// CompressMin is the size in bytes from which a document is stored
+	// compressed (when compression makes it smaller). Zero means
+	// [DefaultCompressMin].
+	CompressMin int
+
+	// RetentionDays, when positive, makes [Store.Compact] delete frames
+	// created more than that many days ago. Zero keeps frames forever.
+	RetentionDays int
+
+	// Timeout is the deadline of a call whose context has no deadline.
+	// Batch calls get Timeout plus one millisecond per frame. Zero means
+	// [DefaultTimeout].
+	Timeout time.Duration
+
+	// SearchWindow is how many of the newest frames matching a full-text
+	// query are ranked. Zero means [DefaultSearchWindow].
+	SearchWindow int
+}
+
+// withDefaults returns o with zero fields replaced by their defaults, or an
+// error wrapping driver.ErrBadDSN when a field is out of range.
+func (o Options) withDefaults() (Options, error) {
+	if o.Pool == nil {
+		return o, fmt.Errorf("%w: pgdriver: Options.Pool is nil", driver.ErrBadDSN)
+	}
+	switch {
+	case o.Compression == 0:
+		o.Compression = codec.DefaultLevel
+	case o.Compression != NoCompression && (o.Compression < 1 || o.Compression > 11):
+		return o, fmt.Errorf("%w: pgdriver: compression %d is not 1-11", driver.ErrBadDSN, o.Compression)
+	}
+	if o.CompressMin == 0 {
+		o.CompressMin = DefaultCompressMin
+	}
+	if o.CompressMin < 0 || o.RetentionDays < 0 || o.Timeout < 0 || o.SearchWindow < 0 {
+		return o, fmt.Errorf("%w: pgdriver: negative option", driver.ErrBadDSN)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.SearchWindow == 0 {
+		o.SearchWindow = DefaultSearchWindow
+	}
+	return o, nil
+}
+
+// Parameters of the connection URL read by this package, not by pgx.
+const (
+	paramCompression  = "compression"
+	paramCompressMin  = "compress_min"
+	paramRetention    = "retention_days"
+	paramTimeout      = "timeout"
+	paramSearchWindow = "search_window"
+)
+
+// pgxParams are the URL parameters pgx and pgxpool interpret themselves.
+var pgxParams = setOf(
+	// libpq settings that pgconn implements.
+	"host", "port", "database", "dbname", "user", "password", "passfile",
+	"connect_timeout", "sslmode", "sslkey", "sslcert", "sslcertmode",
+	"sslrootcert", "sslnegotiation", "sslpassword", "sslsni", "krbspn",
+	"krbsrvname", "target_session_attrs", "service", "servicefile",
+	"min_protocol_version", "max_protocol_version", "channel_binding",
+	"require_auth",
+	// pgx and pgxpool.
+	"statement_cache_capacity", "description_cache_capacity",
+	"default_query_exec_mode", "pool_max_conns", "pool_min_conns",
+	"pool_min_idle_conns", "pool_max_conn_lifetime",
+	"pool_max_conn_idle_time", "pool_health_check_period",
+	"pool_max_conn_lifetime_jitter", "pool_ping_timeout",
+)
+
+// serverParams are PostgreSQL run-time settings accepted in the URL; pgx
+// sends them to the server when a connection starts.
+var serverParams = setOf(
+	"application_name", "search_path", "statement_timeout", "lock_timeout",
+	"idle_in_transaction_session_timeout", "idle_session_timeout",
+	"client_encoding", "timezone", "TimeZone", "datestyle", "DateStyle",
+	"work_mem", "maintenance_work_mem", "default_text_search_config",
+	"jit", "synchronous_commit", "role", "default_transaction_isolation",
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// ParseURL turns a postgres:// or postgresql:// URL into Options.
+//
+// Every setting pgx understands is honoured (sslmode, pool_max_conns,
+// connect_timeout, ...), as are the server settings application_name,
+// search_path, statement_timeout and the others listed in the package
+// documentation. The package's own parameters are:
+//
+//	compression=1..11|none  brotli quality of stored documents (default 5)
+//	compress_min=BYTES      compress documents of at least this size (4096)
+//	retention_days=N        Compact deletes frames older than N days (0: keep)
+//	timeout=DURATION        deadline of calls whose ctx has none (500ms)
+//	search_window=N         newest matches ranked by a text query (500)
+//
+// Any other parameter is rejected with an error wrapping driver.ErrBadDSN.
+// Errors never contain the password.
+func ParseURL(rawURL string) (Options, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Options{}, fmt.Errorf("%w: pgdriver: the connection string is not a URL", driver.ErrBadDSN)
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return Options{}, fmt.Errorf("%w: pgdriver: scheme %q is not postgres or postgresql", driver.ErrBadDSN, u.Scheme)
+	}
+	q := u.Query()
+	var o Options
+	if err := o.takeOwnParams(q); err != nil {
+		return Options{}, err
+	}
+	var unknown []string
+	for k := range q {
+		if !pgxParams[k] && !serverParams[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return Options{}, fmt.Errorf("%w: pgdriver: unknown URL parameter(s) %s", driver.ErrBadDSN, strings.Join(unknown, ", "))
+	}
+	u.RawQuery = q.Encode()
+	cfg, err := pgxpool.ParseConfig(u.String())
+	if err != nil {
+		return Options{}, fmt.Errorf("%w: pgdriver: %s", driver.ErrBadDSN, scrub(err.Error(), secretsOf(u)))
+	}
+	o.Pool = cfg
+	return o.withDefaults()
+}
+
+// takeOwnParams reads and removes this package's parameters from q.
+func (o *Options) takeOwnParams(q url.Values) error {
+	take := func(name string) (string, bool) {
+		v, ok := q[name]
+		delete(q, name)
+		if !ok || len(v) == 0 {
+			return "", false
+		}
+		return v[len(v)-1], true
+	}
+	bad := func(name, v, want string) error {
+		return fmt.Errorf("%w: pgdriver: %s=%q: want %s", driver.ErrBadDSN, name, v, want)
+	}
+	if v, ok := take(paramCompression); ok {
+		if v == "none" {
+			o.Compression = NoCompression
+		} else if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 11 {
+			return bad(paramCompression, v, "a brotli quality 1-11 or none")
+		} else {
+			o.Compression = n
+		}
+	}
+	ints := []struct {
+		name string
+		dst  *int
+		min  int
+	}{{paramCompressMin, &o.CompressMin, 1}, {paramRetention, &o.RetentionDays, 0}, {paramSearchWindow, &o.SearchWindow, 1}}
+	for _, p := range ints {
+		if v, ok := take(p.name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < p.min {
+				return bad(p.name, v, fmt.Sprintf("an integer >= %d", p.min))
+			}
+			*p.dst = n
+		}
+	}
+	if v, ok := take(paramTimeout); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return bad(paramTimeout, v, "a positive duration like 500ms")
+		}
+		o.Timeout = d
+	}
+	return nil
+}
+
+// secretsOf returns the password forms that may appear in messages about u.
+func secretsOf(u *url.URL) []string {
+	var s []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		s = append(s, p, url.QueryEscape(p), url.PathEscape(p))
+	}
+	if p := u.Query().Get("password"); p != "" {
+		s = append(s, p, url.QueryEscape(p))
+	}
+	return s
+}
+
+// scrub replaces every secret in msg by "xxxxx".
+func scrub(msg string, secrets []string) string {
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return msg
+}

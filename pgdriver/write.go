@@ -1,0 +1,162 @@
+package pgdriver
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// upsertSQL writes a batch of rows given as column arrays. A row replaces
+// the stored one only if its version is at least the stored version; the
+// access statistics of a stored row are kept. The JSONB copy and the search
+// vector are computed by the server from the document text.
+const upsertSQL = `
+INSERT INTO frames_archive AS a (frame_id, session_id, project_id, parent_id,
+	created_at, version, checksum, size_bytes, last_accessed, access_count, lfu_key,
+	frame_data_raw, frame_data_compressed, frame_data, search_vector)
+SELECT i.frame_id, i.session_id, i.project_id, i.parent_id,
+	i.created_at, i.version, i.checksum, i.size_bytes, i.last_accessed, i.access_count, i.lfu_key,
+	i.raw, i.compressed, d.doc,
+	coalesce(jsonb_to_tsvector('english', d.doc, '["string"]'), ''::tsvector)
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],
+	$5::timestamptz[], $6::int8[], $7::int8[], $8::int4[], $9::timestamptz[], $10::int4[], $11::float8[],
+	$12::bytea[], $13::bytea[], $14::text[])
+	AS i(frame_id, session_id, project_id, parent_id,
+	created_at, version, checksum, size_bytes, last_accessed, access_count, lfu_key,
+	raw, compressed, doc_text)
+CROSS JOIN LATERAL (SELECT i.doc_text::jsonb AS doc OFFSET 0) d -- OFFSET 0: parse once
+ON CONFLICT (frame_id) DO UPDATE SET
+	session_id = excluded.session_id,
+	project_id = excluded.project_id,
+	parent_id = excluded.parent_id,
+	created_at = excluded.created_at,
+	version = excluded.version,
+	checksum = excluded.checksum,
+	size_bytes = excluded.size_bytes,
+	frame_data_raw = excluded.frame_data_raw,
+	frame_data_compressed = excluded.frame_data_compressed,
+	frame_data = excluded.frame_data,
+	search_vector = excluded.search_vector,
+	archived_at = now()
+WHERE a.version <= excluded.version`
+
+// putChunkSize is how many frames one upsert statement carries.
+const putChunkSize = 250
+
+// putWorkers is how many upsert statements of one PutMany run at once.
+const putWorkers = 4
+
+// Put archives rec unless the archive holds the frame with a greater
+// Version. A new frame takes its access statistics from rec; a stored one
+// keeps its own. rec.Compressed, when set, is stored as is; otherwise a
+// document of at least Options.CompressMin bytes is compressed with brotli
+// when that makes it smaller. Put refuses IDs that are not UUIDs and
+// versions above math.MaxInt64.
+func (s *Store) Put(ctx context.Context, rec driver.Record) error {
+	return s.PutMany(ctx, []driver.Record{rec})
+}
+
+// PutMany archives every record under the rules of [Store.Put], a few
+// hundred per statement, with up to putWorkers statements running at once
+// on separate connections (the server builds the JSONB copy and the search
+// vector of each frame, which is what bounds throughput). Of several
+// records with the same ID the one with the greatest Version (the last
+// among equals) is written. Each statement is atomic; when PutMany fails,
+// other parts of the batch may be stored, which is harmless since writes
+// are idempotent.
+func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
+	if err := s.checkOpen("put"); err != nil {
+		return err
+	}
+	recs = newestByID(recs)
+	chunks := make([]columns, 0, (len(recs)+putChunkSize-1)/putChunkSize)
+	for start := 0; start < len(recs); start += putChunkSize {
+		var c columns
+		for i := start; i < min(start+putChunkSize, len(recs)); i++ {
+			if err := c.add(&recs[i], &s.opts); err != nil {
+				return fmt.Errorf("pgdriver: put: %w", err)
+			}
+		}
+		chunks = append(chunks, c)
+	}
+	if len(chunks) == 1 {
+		return s.putChunk(ctx, &chunks[0])
+	}
+	workers := min(len(chunks), putWorkers, int(s.opts.Pool.MaxConns))
+	next := make(chan *columns)
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			var err error
+			for c := range next {
+				if err == nil {
+					err = s.putChunk(ctx, c)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for i := range chunks {
+		next <- &chunks[i]
+	}
+	close(next)
+	var err error
+	for range workers {
+		if e := <-errs; err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// putChunk upserts one chunk in one statement.
+func (s *Store) putChunk(ctx context.Context, c *columns) error {
+	return s.run(ctx, "put", len(c.ids), true, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, upsertSQL, c.ids, c.sessions, c.projects, c.parents,
+			c.created, c.versions, c.checksums, c.sizes, c.accessed, c.accessCounts, c.lfuKeys,
+			c.raws, c.compressed, c.docs)
+		return err
+	})
+}
+
+// newestByID returns recs without duplicate IDs, keeping for each ID the
+// record with the greatest Version, the last one among equals, since one
+// statement may not update a row twice.
+func newestByID(recs []driver.Record) []driver.Record {
+	if len(recs) < 2 {
+		return recs
+	}
+	at := make(map[string]int, len(recs))
+	out := make([]driver.Record, 0, len(recs))
+	for _, rec := range recs {
+		i, dup := at[rec.ID]
+		switch {
+		case !dup:
+			at[rec.ID] = len(out)
+			out = append(out, rec)
+		case rec.Version >= out[i].Version:
+			out[i] = rec
+		}
+	}
+	return out
+}
+
+// Delete removes the frame if its stored Version is at most upTo
+// (driver.AnyVersion removes any). Deleting a missing frame, or an ID that
+// is not a UUID, returns nil.
+func (s *Store) Delete(ctx context.Context, id string, upTo uint64) error {
+	uid, ok := frameID(id)
+	if !ok {
+		return s.checkOpen("delete")
+	}
+	limit := int64(math.MaxInt64)
+	if upTo < math.MaxInt64 {
+		limit = int64(upTo)
+	}
+	return s.run(ctx, "delete", 0, true, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `DELETE FROM frames_archive WHERE frame_id = $1 AND version <= $2`, uid, limit)
+		return err
+	})
+}
