@@ -54,6 +54,7 @@ func (a *app) printStats(st tier.Stats) {
 	a.printf("reads:            %d found, %d not found\n", st.Reads, st.Misses)
 	a.printf("served by tier 1: %s\n", percent(st.HotHitRatio))
 	a.printf("moves:            %d down, %d up\n", st.MovesDown, st.MovesUp)
+	a.printf("compression:      %s compressed on the way down, %s saved\n", humanBytes(st.CompressedBytes), humanBytes(st.BytesSaved))
 	a.printf("background time:  %s\n\n", humanDuration(st.BackgroundTime))
 
 	t := newTable(a)
