@@ -83,11 +83,23 @@ func BenchmarkHotGet(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer raw.Close()
-	const query = `SELECT data, version, checksum FROM frames WHERE frame_id = ?`
+	// The same row and columns the hot tier reads for a Get.
+	const query = `SELECT frame_id, coalesce(session_id, '') AS session_id, coalesce(project_id, '') AS project_id,
+		coalesce(parent_id, '') AS parent_id, created_at, version, checksum, size_bytes,
+		last_accessed, access_count, lfu_key, data FROM frames WHERE frame_id = ?`
 	var row struct {
-		Data     []byte `db:"data"`
-		Version  int64  `db:"version"`
-		Checksum int64  `db:"checksum"`
+		ID           string  `db:"frame_id"`
+		Session      string  `db:"session_id"`
+		Project      string  `db:"project_id"`
+		Parent       string  `db:"parent_id"`
+		Created      int64   `db:"created_at"`
+		Version      int64   `db:"version"`
+		Checksum     int64   `db:"checksum"`
+		Size         int64   `db:"size_bytes"`
+		LastAccessed int64   `db:"last_accessed"`
+		AccessCount  int64   `db:"access_count"`
+		LFUKey       float64 `db:"lfu_key"`
+		Data         []byte  `db:"data"`
 	}
 	b.Run("RawSQLXPrepared", func(b *testing.B) {
 		stmt, err := raw.Preparex(query)
