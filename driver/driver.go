@@ -51,7 +51,9 @@ var (
 // tier.Register in its package's init function.
 type Driver interface {
 	// Open opens a tier described by dsn, a URL whose scheme selected this
-	// driver. Unknown URL parameters must be rejected with ErrBadDSN.
+	// driver. Unknown URL parameters must be rejected with ErrBadDSN. A
+	// store that cannot be reached is reported with ErrUnavailable: the
+	// manager then runs without the tier and calls Open again later.
 	Open(ctx context.Context, dsn string) (Tier, error)
 }
 
@@ -73,7 +75,8 @@ type Tier interface {
 	// Version, in which case Put does nothing and returns nil. Writing the
 	// same Version again is allowed and must leave one copy. Access
 	// statistics (LastAccess, AccessCount, LFUKey) are taken from rec when
-	// the frame is new to the tier and kept otherwise.
+	// the frame is new to the tier and kept otherwise. A driver may refuse
+	// a record whose Checksum or Size does not match its Data.
 	Put(ctx context.Context, rec Record) error
 
 	// Delete removes the frame if the stored copy's Version is at most
@@ -85,9 +88,10 @@ type Tier interface {
 	// order them. Unknown IDs are ignored.
 	Touch(ctx context.Context, hits []Access) error
 
-	// Candidates returns up to q.Limit frames in the order q.Policy evicts
-	// them (first to go first), using an index: the cost must not grow with
-	// the number of frames that are not returned.
+	// Candidates returns up to q.Limit frames (none when Limit is 0) in the
+	// order q.Policy evicts them, first to go first, ties by ascending ID,
+	// using an index: the cost must not grow with the number of frames that
+	// are not returned.
 	Candidates(ctx context.Context, q CandidateQuery) ([]Meta, error)
 
 	// Usage reports how many frames and document bytes the tier holds.
@@ -108,7 +112,7 @@ type Meta struct {
 	ProjectID string    // free-form project name; may be empty
 	ParentID  string    // UUID of the parent frame; empty when none
 	CreatedAt time.Time // set by the manager, UTC, microsecond precision
-	Version   uint64    // grows with every write of the frame
+	Version   uint64    // grows with every write of the frame; at most math.MaxInt64
 	Checksum  uint32    // CRC-32C (Castagnoli) of Data
 	Size      int64     // len(Data)
 

@@ -10,8 +10,10 @@ import (
 // Redis, does not implement it; the durable copies below it answer instead.
 type Querier interface {
 	// Query returns the frames matching q, best first: by Rank when q.Text is
-	// set, else newest CreatedAt first (ties by ID). Results carry Data.
-	// The result is limited to q.Limit frames after the cursor q.After.
+	// set (then newest first), else newest CreatedAt first; ties by
+	// ascending ID. Results carry Data. The result holds at most q.Limit
+	// frames that sort after the cursor q.After. A tier may rank only a
+	// bounded window of the newest text matches, and must document it.
 	Query(ctx context.Context, q Query) ([]Hit, error)
 }
 
@@ -47,7 +49,8 @@ type Hit struct {
 // Its methods follow the contract of the single-frame methods of Tier.
 type Batcher interface {
 	// GetMany returns the copies found, in any order; missing IDs are
-	// left out.
+	// left out. When a copy is damaged it returns an error wrapping
+	// ErrCorrupt; the records it returns with that error, if any, are sound.
 	GetMany(ctx context.Context, ids []string) ([]Record, error)
 	// PutMany stores every record under the rules of Tier.Put.
 	PutMany(ctx context.Context, recs []Record) error
