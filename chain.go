@@ -197,6 +197,29 @@ func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, erro
 	return out, err
 }
 
+// getSound is getMany that survives damaged copies: when the batch fails
+// with ErrCorrupt it reads the frames one by one and leaves the damaged
+// ones out, returning their IDs.
+func (l *link) getSound(ctx context.Context, ids []string) (recs []driver.Record, damaged []string, err error) {
+	recs, err = l.getMany(ctx, ids)
+	if err == nil || !errors.Is(err, ErrCorrupt) {
+		return recs, nil, err
+	}
+	recs = recs[:0]
+	for _, id := range ids {
+		r, ok, err := l.get(ctx, id)
+		switch {
+		case errors.Is(err, ErrCorrupt):
+			damaged = append(damaged, id)
+		case err != nil:
+			return nil, nil, err
+		case ok:
+			recs = append(recs, r)
+		}
+	}
+	return recs, damaged, nil
+}
+
 func (l *link) delete(ctx context.Context, id string, upTo uint64) error {
 	return l.call(ctx, opDelete, func(ctx context.Context) error { return l.h().tier.Delete(ctx, id, upTo) })
 }

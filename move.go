@@ -2,7 +2,6 @@ package tier
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -64,9 +63,14 @@ type moveResult struct {
 // source no longer holds are skipped.
 func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveResult, error) {
 	var res moveResult
-	recs, err := p.from.getMany(ctx, ids)
+	recs, damaged, err := p.from.getSound(ctx, ids)
 	if err != nil {
 		return res, fmt.Errorf("read from %s: %w", p.from, err)
+	}
+	if len(damaged) > 0 {
+		// A damaged copy stays where it is, for Get or Verify to repair
+		// from another tier; the others move on.
+		m.log.Warn("damaged copies not moved", "tier", p.from.name, "frames", damaged)
 	}
 	recs = m.withoutDeleted(recs)
 	res.skipped = len(ids) - len(recs)
@@ -148,8 +152,8 @@ const compressMinSize = 128
 // copyTo writes the records to t, except those t already holds at the same
 // version and checksum.
 func (m *Manager) copyTo(ctx context.Context, t *link, recs []driver.Record) error {
-	held, err := t.getMany(ctx, journalIDs(recs))
-	if err != nil && !errors.Is(err, ErrCorrupt) {
+	held, _, err := t.getSound(ctx, journalIDs(recs))
+	if err != nil {
 		return fmt.Errorf("copy to %s: %w", t, err)
 	}
 	have := make(map[string]driver.Record, len(held))
@@ -178,7 +182,7 @@ func (m *Manager) verify(ctx context.Context, targets []*link, recs []driver.Rec
 	}
 	good := make(map[string]int, len(recs))
 	for _, t := range targets {
-		held, err := t.getMany(ctx, journalIDs(recs))
+		held, _, err := t.getSound(ctx, journalIDs(recs))
 		if err != nil {
 			return nil, fmt.Errorf("verify in %s: %w", t, err)
 		}

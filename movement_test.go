@@ -337,3 +337,20 @@ func TestFramesAreCompressedOnceOnTheWayDown(t *testing.T) {
 			st.CompressedBytes, st.BytesSaved, len(doc))
 	}
 }
+
+func TestADamagedCopyDoesNotBlockTheOthersMoving(t *testing.T) {
+	m, peek := memChain{durable: []bool{true, true}}.open(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, mustPut(t, m, frame("p", "", i)).ID)
+	}
+	peek[0].Corrupt(ids[2], []byte(`{"damaged":true}`))
+	rep, err := m.Migrate(ctx, tier.MigrateOptions{ToLevel: 2})
+	if err != nil || rep.Moved != 4 {
+		t.Fatalf("Migrate with one damaged copy = %+v, %v; want the 4 sound frames moved", rep, err)
+	}
+	if _, ok := held(t, peek[1], ids[2]); ok {
+		t.Fatal("a damaged copy was moved")
+	}
+}
