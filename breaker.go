@@ -59,3 +59,7 @@ func (b *breaker) allow() (func(error), error) {
 // state is "closed" (healthy), "open" (failing fast) or "half-open"
 // (probing).
 func (b *breaker) state() string { return b.cb.State().String() }
+
+// probing reports whether the breaker is half-open: the tier failed
+// recently and the next call is a probe.
+func (b *breaker) probing() bool { return b.cb.State() == gobreaker.StateHalfOpen }

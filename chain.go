@@ -108,8 +108,15 @@ func (l *link) call(ctx context.Context, name string, op func(context.Context) e
 
 // callLong is call for work on many frames (batches, listings, usage,
 // compaction), which gets a longer timeout than a single frame's.
+// While the tier is on probation (its breaker half-open after a failure),
+// the call gets the short timeout, so a tier that still does not answer
+// holds nothing up for long.
 func (l *link) callLong(ctx context.Context, name string, op func(context.Context) error) error {
-	return l.callWithin(ctx, max(10*l.timeout, minBatchTimeout), name, op)
+	timeout := max(10*l.timeout, minBatchTimeout)
+	if l.h().breaker.probing() {
+		timeout = l.timeout
+	}
+	return l.callWithin(ctx, timeout, name, op)
 }
 
 // minBatchTimeout is the least time a call on many frames is given.

@@ -66,14 +66,14 @@ func (m *Manager) healMove(ctx context.Context, mv state.Move) (done bool, err e
 		}
 	}
 	if copied {
-		m.dropPassed(ctx, plan{from: from, to: targets[0]}, []driver.Record{want})
-		unlock := m.locks.lock(mv.FrameID)
-		err = from.delete(ctx, mv.FrameID, mv.Version)
-		unlock()
-		if err != nil {
-			return false, err
+		p := plan{from: from, to: targets[0]}
+		if len(targets) > 1 {
+			p.also = targets[1]
 		}
-		m.stats.moved(mv.From, mv.To, 1)
+		m.dropPassed(ctx, p, []driver.Record{want})
+		if m.dropSource(ctx, p, []driver.Record{want}) == 1 {
+			m.stats.moved(mv.From, mv.To, 1)
+		}
 	}
 	return copied, m.state.EndMoves(ctx, mv.From, []string{mv.FrameID})
 }

@@ -23,6 +23,9 @@ const (
 	cpuBudget         = 0.02
 	leaseName         = "mover"
 	leaseTTL          = 30 * time.Second
+	// tombstoneLife is how long a delete keeps moves and promotions of any
+	// process from bringing the frame back: far longer than a move takes.
+	tombstoneLife = time.Hour
 )
 
 // maintainLoop runs a maintenance cycle every SyncInterval until ctx ends.
@@ -85,6 +88,9 @@ func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
 	}
 	defer release()
 	m.reconnect(ctx)
+	if err := m.state.PruneTombstones(ctx, m.now().Add(-tombstoneLife)); err != nil {
+		m.log.Debug("tombstones not pruned", "err", err)
+	}
 	rep.OutboxApplied = m.replayOutbox(ctx)
 	if rep.Healed, rep.Abandoned, err = m.healMoves(ctx); err != nil {
 		return rep, err

@@ -119,7 +119,7 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 	}
 	m.hook(stepRecorded)
 	m.dropPassed(ctx, p, verified)
-	done := m.dropSource(ctx, p.from, verified)
+	done := m.dropSource(ctx, p, verified)
 	m.hook(stepDeleted)
 	if err := m.state.EndMoves(ctx, p.from.level, journalIDs(recs)); err != nil {
 		m.log.Warn("journal cleanup failed; the next heal pass finishes it", "err", err)
@@ -235,21 +235,44 @@ func (m *Manager) dropPassed(ctx context.Context, p plan, recs []driver.Record) 
 }
 
 // dropSource deletes the source copies once the destination holds them.
-// The delete is conditional on the moved version. It returns how many
-// copies were removed.
-func (m *Manager) dropSource(ctx context.Context, from *link, recs []driver.Record) int {
+// The delete is conditional on the moved version. A frame deleted while it
+// was being copied is removed from the destinations too (through the
+// outbox if one cannot be reached), so the move does not bring it back. It
+// returns how many frames moved.
+func (m *Manager) dropSource(ctx context.Context, p plan, recs []driver.Record) int {
 	done := 0
 	for _, r := range recs {
 		unlock := m.locks.lock(r.ID)
-		err := from.delete(ctx, r.ID, r.Version)
+		deleted := m.isDeleted(r.ID, r.Version)
+		if deleted {
+			m.undoCopies(ctx, p, r)
+		}
+		err := p.from.delete(ctx, r.ID, r.Version)
 		unlock()
 		if err != nil {
-			m.log.Warn("source copy not removed; the next heal pass retries", "frame", r.ID, "tier", from.name, "err", err)
+			m.log.Warn("source copy not removed; the next heal pass retries", "frame", r.ID, "tier", p.from.name, "err", err)
 			continue
 		}
-		done++
+		if !deleted {
+			done++
+		}
 	}
 	return done
+}
+
+// undoCopies removes the copies a move made of a frame deleted meanwhile.
+func (m *Manager) undoCopies(ctx context.Context, p plan, r driver.Record) {
+	for _, t := range []*link{p.to, p.also} {
+		if t == nil {
+			continue
+		}
+		if err := t.delete(ctx, r.ID, r.Version); err != nil {
+			change := state.Change{Level: t.level, Op: state.OpDelete, FrameID: r.ID, Version: r.Version}
+			if err := m.state.Enqueue(context.WithoutCancel(ctx), []state.Change{change}); err != nil {
+				m.log.Warn("cannot record the removal of a deleted frame's copy", "frame", r.ID, "tier", t.name, "err", err)
+			}
+		}
+	}
 }
 
 // abandon removes journal entries of a move that failed before its copies

@@ -8,9 +8,12 @@ import (
 )
 
 // Deletes that a tier could not take are queued in the state store's
-// outbox and replayed in order when the tier returns. Until then the frame
-// is a tombstone: Get reports it as not found, and no move or promotion
-// brings a copy back. Tombstones carry the version up to which copies are
+// outbox and replayed in order when the tier returns. Every delete also
+// leaves a tombstone in the state store for an hour. Until the copies are
+// gone, no read serves them and no move or promotion brings them back;
+// while the tier that holds them is down, Get of the frame says the tier
+// is unavailable (it cannot tell the frame apart from one written again
+// after the delete). Tombstones carry the version up to which copies are
 // deleted, so a Put after the Delete is not affected.
 
 // tombstones remembers, in memory, the recent deletes of this process, so

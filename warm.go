@@ -86,17 +86,21 @@ func (m *Manager) warm(ctx context.Context, q driver.Query, skip string) (WarmRe
 			up[h.ID] = true
 		}
 		rep.AlreadyHot += len(held)
-		var recs []driver.Record
+		promoted := 0
 		for _, h := range hits {
-			if !up[h.ID] && h.ID != skip && !m.isDeleted(h.ID, h.Version) {
-				recs = append(recs, m.promotedCopy(h.Record))
+			if up[h.ID] || h.ID == skip {
+				continue
+			}
+			ok, err := m.bringUp(ctx, h.Record)
+			if err != nil {
+				return rep, fmt.Errorf("warm into %s: %w", hot, err)
+			}
+			if ok {
+				promoted++
 			}
 		}
-		if err := hot.putMany(ctx, recs); err != nil {
-			return rep, fmt.Errorf("warm into %s: %w", hot, err)
-		}
-		rep.Promoted += len(recs)
-		m.stats.moved(l.level, 1, int64(len(recs)))
+		rep.Promoted += promoted
+		m.stats.moved(l.level, 1, int64(promoted))
 		want -= len(hits)
 	}
 	return rep, nil
@@ -142,14 +146,25 @@ func (m *Manager) prefetchParents(ctx context.Context, rec driver.Record) {
 				break
 			}
 		}
-		if found == nil || m.isDeleted(found.ID, found.Version) {
+		if found == nil {
 			return
 		}
-		if err := hot.put(ctx, m.promotedCopy(*found)); err != nil {
+		if ok, err := m.bringUp(ctx, *found); err != nil || !ok {
 			return
 		}
 		parent = found.ParentID
 	}
+}
+
+// bringUp copies a lower copy to the first tier, unless the frame was
+// deleted: the check and the write happen under the frame's lock, so a
+// concurrent Delete cannot be undone.
+func (m *Manager) bringUp(ctx context.Context, r driver.Record) (bool, error) {
+	defer m.locks.lock(r.ID)()
+	if m.isDeleted(r.ID, r.Version) {
+		return false, nil
+	}
+	return true, m.chain[0].put(ctx, m.promotedCopy(r))
 }
 
 // promotedCopy prepares a lower copy for the first tier: same version, so

@@ -142,6 +142,11 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 	}
 	defer m.locks.lock(id)()
 	upTo := m.clock.next(m.now(), 0)
+	// The tombstone first: from now on no process moves, promotes or
+	// serves a copy of the frame up to this version.
+	if err := m.state.AddTombstone(ctx, id, upTo); err != nil {
+		return &FrameError{Op: "delete", FrameID: id, Err: fmt.Errorf("record the delete: %w", err)}
+	}
 	// The first tier is local: if it cannot take the delete, nothing is
 	// changed and the caller hears about it.
 	hot := m.chain[0]

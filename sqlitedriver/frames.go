@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/ncruces/go-sqlite3"
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -228,7 +229,7 @@ func scanRecord(row rowScanner) (driver.Record, error) {
 	var m rawMeta
 	err := row.Scan(append(m.dest(&rec.Meta), &rec.Data)...)
 	if err != nil {
-		return rec, err
+		return rec, scanError(err)
 	}
 	m.fill(&rec.Meta)
 	if rec.Data == nil {
@@ -237,12 +238,24 @@ func scanRecord(row rowScanner) (driver.Record, error) {
 	return rec, nil
 }
 
+// scanError marks a row whose columns cannot be converted (text in an
+// integer column, say: written by another tool, or damaged) as corrupt.
+// Errors of SQLite itself, of the context, and "no rows" pass unchanged.
+func scanError(err error) error {
+	var code sqlite3.ErrorCode
+	if errors.Is(err, sql.ErrNoRows) || errors.As(err, &code) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: a stored row cannot be read: %v", driver.ErrCorrupt, err)
+}
+
 // scanMeta reads metaColumns.
 func scanMeta(row rowScanner) (driver.Meta, error) {
 	var meta driver.Meta
 	var m rawMeta
 	if err := row.Scan(m.dest(&meta)...); err != nil {
-		return meta, err
+		return meta, scanError(err)
 	}
 	m.fill(&meta)
 	return meta, nil

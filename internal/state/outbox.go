@@ -66,9 +66,9 @@ func (s *Store) Done(ctx context.Context, seqs []int64) error {
 	return tx.Commit()
 }
 
-// RetiredUpTo returns the greatest version of id that a pending change
-// removes (a delete, or a stale copy), or 0 when none is pending. Copies
-// up to that version must not be served.
+// RetiredUpTo returns the greatest version of id that a recent delete or
+// a pending change removes (a delete, or a stale copy), or 0 when none.
+// Copies up to that version must not be served or copied.
 func (s *Store) RetiredUpTo(ctx context.Context, id string) (uint64, error) {
 	var v int64
 	err := s.retiredUpTo.GetContext(ctx, &v, id)
@@ -126,5 +126,20 @@ func (s *Store) Stats(ctx context.Context) (map[string]int64, error) {
 // ResetStats deletes every persisted counter.
 func (s *Store) ResetStats(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM tier_stats`)
+	return err
+}
+
+// AddTombstone records that copies of id up to version upTo are deleted,
+// so that every process sharing the store stops moving or serving them.
+func (s *Store) AddTombstone(ctx context.Context, id string, upTo uint64) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tier_tombstones (frame_id, up_to, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (frame_id) DO UPDATE SET up_to = max(up_to, excluded.up_to), created_at = excluded.created_at`,
+		id, int64(upTo), time.Now().UnixMicro())
+	return err
+}
+
+// PruneTombstones forgets tombstones recorded before the given time.
+func (s *Store) PruneTombstones(ctx context.Context, before time.Time) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM tier_tombstones WHERE created_at < ?`, before.UnixMicro())
 	return err
 }

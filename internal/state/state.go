@@ -52,6 +52,11 @@ CREATE TABLE IF NOT EXISTS tier_outbox (
 	created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tier_outbox_frame ON tier_outbox (frame_id);
+CREATE TABLE IF NOT EXISTS tier_tombstones (
+	frame_id   TEXT PRIMARY KEY,
+	up_to      INTEGER NOT NULL,            -- copies up to this version are deleted
+	created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tier_lease (
 	name       TEXT PRIMARY KEY,
 	owner      TEXT    NOT NULL,
@@ -91,7 +96,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: create schema in %s: %w", path, err)
 	}
-	stmt, err := db.PreparexContext(ctx, `SELECT coalesce(max(version), 0) FROM tier_outbox WHERE frame_id = ?`)
+	stmt, err := db.PreparexContext(ctx, `SELECT max(
+		(SELECT coalesce(max(version), 0) FROM tier_outbox WHERE frame_id = ?1),
+		(SELECT coalesce(max(up_to), 0) FROM tier_tombstones WHERE frame_id = ?1))`)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: prepare: %w", err)
