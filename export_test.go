@@ -1,6 +1,9 @@
 package tier
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Test hooks, visible to the external tests of this package only.
 
@@ -12,3 +15,15 @@ var MoveSteps = []string{stepJournaled, stepCopied, stepRecorded, stepDeleted}
 
 // SetClock makes m read the time from now.
 func SetClock(m *Manager, now func() time.Time) { m.now = now }
+
+// HoldLease takes m's mover lease, closes started, and holds the lease
+// until release is closed.
+func HoldLease(m *Manager, started chan<- struct{}, release <-chan struct{}) {
+	done, err := m.takeLease(context.Background())
+	close(started)
+	if err != nil {
+		return
+	}
+	<-release
+	done()
+}

@@ -3,6 +3,7 @@ package tier_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -353,4 +354,36 @@ func TestADamagedCopyDoesNotBlockTheOthersMoving(t *testing.T) {
 	if _, ok := held(t, peek[1], ids[2]); ok {
 		t.Fatal("a damaged copy was moved")
 	}
+}
+
+func TestOneMoverPerStateFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() *tier.Manager {
+		cfg := tier.DefaultConfig()
+		cfg.SQLite.Path = filepath.Join(dir, "frames.db")
+		off := false
+		cfg.BackgroundSync = &off
+		m, err := tier.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = m.Close() })
+		return m
+	}
+	a, b := open(), open()
+	f := mustPut(t, a, frame("p", "", 1))
+	// b sees a's frame: both processes share frames.db.
+	mustGet(t, b, f.ID)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	go func() {
+		// Hold a's lease by running Maintain while b tries.
+		tier.HoldLease(a, started, release)
+	}()
+	<-started
+	if _, err := b.Maintain(ctx); !errors.Is(err, tier.ErrBusy) {
+		t.Fatalf("second process Maintain while the first moves = %v, want ErrBusy", err)
+	}
+	close(release)
 }
