@@ -46,6 +46,7 @@ type handle struct {
 	querier   driver.Querier   // nil when the tier has none
 	pinger    driver.Pinger    // nil when the tier has none
 	compactor driver.Compactor // nil when the tier has none
+	deleter   driver.BatchDeleter
 }
 
 func newHandle(t driver.Tier, b *breaker) *handle {
@@ -54,6 +55,7 @@ func newHandle(t driver.Tier, b *breaker) *handle {
 	h.querier, _ = t.(driver.Querier)
 	h.pinger, _ = t.(driver.Pinger)
 	h.compactor, _ = t.(driver.Compactor)
+	h.deleter, _ = t.(driver.BatchDeleter)
 	return h
 }
 
@@ -246,6 +248,23 @@ func (l *link) ping(ctx context.Context) error {
 		return err
 	}
 	return l.call(ctx, opOther, p.Ping)
+}
+
+// deleteMany removes several copies, in one call when the tier can.
+func (l *link) deleteMany(ctx context.Context, dels []driver.Deletion) error {
+	if len(dels) == 0 {
+		return nil
+	}
+	d := l.h().deleter
+	if d == nil {
+		for _, del := range dels {
+			if err := l.delete(ctx, del.ID, del.UpTo); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return l.callLong(ctx, opDelete, func(ctx context.Context) error { return d.DeleteMany(ctx, dels) })
 }
 
 // isLast reports whether l is the last tier of a chain of n.

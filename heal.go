@@ -2,6 +2,7 @@ package tier
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -71,7 +72,11 @@ func (m *Manager) healMove(ctx context.Context, mv state.Move) (done bool, err e
 			p.also = targets[1]
 		}
 		m.dropPassed(ctx, p, []driver.Record{want})
-		if m.dropSource(ctx, p, []driver.Record{want}) == 1 {
+		moved, ok := m.dropSource(ctx, p, []driver.Record{want})
+		if !ok {
+			return false, fmt.Errorf("%s: source copy not removed yet", from)
+		}
+		if moved == 1 {
 			m.stats.moved(mv.From, mv.To, 1)
 		}
 	}

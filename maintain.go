@@ -16,11 +16,14 @@ import (
 // Background work limits. A cycle moves at most maxFramesPerCycle frames;
 // after a cycle that took d, the loop waits at least d/cpuBudget, so the
 // background work uses at most cpuBudget of one core on average, whatever
-// SyncInterval says.
+// SyncInterval says. While a cycle finds more frames over the limits than
+// it may move (after a burst of writes), the loop catches up at
+// catchUpBudget instead, so the tiers do not stay over their limits.
 const (
 	moveBatchSize     = 200
 	maxFramesPerCycle = 2000
 	cpuBudget         = 0.02
+	catchUpBudget     = 0.25
 	leaseName         = "mover"
 	leaseTTL          = 30 * time.Second
 	// tombstoneLife is how long a delete keeps moves and promotions of any
@@ -38,12 +41,20 @@ func (m *Manager) maintainLoop(ctx context.Context) {
 		case <-time.After(wait):
 		}
 		start := time.Now()
-		if _, err := m.maintain(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrBusy) {
+		rep, err := m.maintain(ctx)
+		if err != nil && ctx.Err() == nil && !errors.Is(err, ErrBusy) {
 			m.log.Warn("maintenance cycle failed", "err", err)
 		}
 		took := time.Since(start)
 		m.stats.background(took)
 		wait = max(time.Duration(m.cfg.SyncInterval), time.Duration(float64(took)/cpuBudget))
+		if rep.Demoted >= maxFramesPerCycle {
+			// A tier is far over its limits (a burst of writes, or a
+			// limit lowered): catch up at a higher duty cycle until the
+			// tiers fit again.
+			wait = time.Duration(float64(took) / catchUpBudget)
+			m.log.Debug("tiers over their limits; catching up", "demoted", rep.Demoted, "next_in", wait)
+		}
 	}
 }
 

@@ -119,9 +119,15 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 	}
 	m.hook(stepRecorded)
 	m.dropPassed(ctx, p, verified)
-	done := m.dropSource(ctx, p, verified)
+	done, dropped := m.dropSource(ctx, p, verified)
 	m.hook(stepDeleted)
-	if err := m.state.EndMoves(ctx, p.from.level, journalIDs(recs)); err != nil {
+	ended := recs
+	if !dropped {
+		// Keep the verified moves journaled: the heal pass deletes their
+		// sources. The others are abandoned.
+		ended = unverified(recs, verified)
+	}
+	if err := m.state.EndMoves(ctx, p.from.level, journalIDs(ended)); err != nil {
 		m.log.Warn("journal cleanup failed; the next heal pass finishes it", "err", err)
 	}
 	res.moved = done
@@ -239,25 +245,24 @@ func (m *Manager) dropPassed(ctx context.Context, p plan, recs []driver.Record) 
 // was being copied is removed from the destinations too (through the
 // outbox if one cannot be reached), so the move does not bring it back. It
 // returns how many frames moved.
-func (m *Manager) dropSource(ctx context.Context, p plan, recs []driver.Record) int {
-	done := 0
-	for _, r := range recs {
+func (m *Manager) dropSource(ctx context.Context, p plan, recs []driver.Record) (moved int, ok bool) {
+	dels := make([]driver.Deletion, len(recs))
+	for i, r := range recs {
+		// A Delete after this check removes the new copies itself.
 		unlock := m.locks.lock(r.ID)
-		deleted := m.isDeleted(r.ID, r.Version)
-		if deleted {
+		if m.isDeleted(r.ID, r.Version) {
 			m.undoCopies(ctx, p, r)
+		} else {
+			moved++
 		}
-		err := p.from.delete(ctx, r.ID, r.Version)
 		unlock()
-		if err != nil {
-			m.log.Warn("source copy not removed; the next heal pass retries", "frame", r.ID, "tier", p.from.name, "err", err)
-			continue
-		}
-		if !deleted {
-			done++
-		}
+		dels[i] = driver.Deletion{ID: r.ID, UpTo: r.Version}
 	}
-	return done
+	if err := p.from.deleteMany(ctx, dels); err != nil {
+		m.log.Warn("source copies not removed; the next heal pass retries", "tier", p.from.name, "err", err)
+		return 0, false
+	}
+	return moved, true
 }
 
 // undoCopies removes the copies a move made of a frame deleted meanwhile.
@@ -273,6 +278,21 @@ func (m *Manager) undoCopies(ctx context.Context, p plan, r driver.Record) {
 			}
 		}
 	}
+}
+
+// unverified returns the records of all that are not in some.
+func unverified(all, some []driver.Record) []driver.Record {
+	in := make(map[string]bool, len(some))
+	for _, r := range some {
+		in[r.ID] = true
+	}
+	var out []driver.Record
+	for _, r := range all {
+		if !in[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // abandon removes journal entries of a move that failed before its copies

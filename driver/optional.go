@@ -67,3 +67,17 @@ type Pinger interface {
 type Compactor interface {
 	Compact(ctx context.Context) error
 }
+
+// BatchDeleter is implemented by tiers that delete many frames in one
+// round trip or transaction. Each deletion follows the contract of
+// Tier.Delete.
+type BatchDeleter interface {
+	DeleteMany(ctx context.Context, dels []Deletion) error
+}
+
+// Deletion asks for the copy of ID to be removed if its version is at most
+// UpTo.
+type Deletion struct {
+	ID   string
+	UpTo uint64
+}

@@ -138,6 +138,27 @@ func (s *Store) Delete(ctx context.Context, id string, upTo uint64) error {
 	return nil
 }
 
+// DeleteMany removes, in one transaction, each frame whose stored version
+// is at most its deletion's UpTo.
+func (s *Store) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
+	if s.closed.Load() {
+		return errClosed("delete many")
+	}
+	if len(dels) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		del := tx.StmtxContext(ctx, s.stmts.del)
+		for _, d := range dels {
+			if _, err := del.ExecContext(ctx, d.ID, clampVersion(d.UpTo)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.wrap(ctx, "delete many", "", err)
+}
+
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE) on the writer
 // connection, committing when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {

@@ -35,11 +35,12 @@ type Store struct {
 }
 
 var (
-	_ driver.Tier      = (*Store)(nil)
-	_ driver.Querier   = (*Store)(nil)
-	_ driver.Batcher   = (*Store)(nil)
-	_ driver.Pinger    = (*Store)(nil)
-	_ driver.Compactor = (*Store)(nil)
+	_ driver.Tier         = (*Store)(nil)
+	_ driver.Querier      = (*Store)(nil)
+	_ driver.Batcher      = (*Store)(nil)
+	_ driver.BatchDeleter = (*Store)(nil)
+	_ driver.Pinger       = (*Store)(nil)
+	_ driver.Compactor    = (*Store)(nil)
 )
 
 // Open opens, and creates when missing, the database file at path, then

@@ -122,3 +122,13 @@ func match(data []byte, include, exclude []string) (float64, bool) {
 	}
 	return float64(rank), true
 }
+
+// DeleteMany implements driver.BatchDeleter.
+func (t *Tier) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
+	for _, d := range dels {
+		if err := t.Delete(ctx, d.ID, d.UpTo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
