@@ -11,12 +11,12 @@ import (
 	"github.com/stackmemoryai/tier/driver"
 )
 
-// Default per-call timeouts: the first tier is local and may wait on a
-// SQLite lock held by another process; the others are behind a network.
-const (
-	defaultFirstTierTimeout = 5 * time.Second
-	defaultTierTimeout      = 500 * time.Millisecond
-)
+// defaultTierTimeout bounds calls to a tier below the first when its spec
+// sets none. The first tier gets no deadline of the manager's by default:
+// it is local, its driver bounds lock waits itself (SQLite's busy
+// timeout), and a deadline on every call costs a hot read about a fifth of
+// its time.
+const defaultTierTimeout = 500 * time.Millisecond
 
 // link is one tier of the chain with what the manager knows about it: its
 // optional interfaces (found once, at Open), limits and timeout.
@@ -87,11 +87,8 @@ func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cool
 	if l.name == "" {
 		l.name = scheme
 	}
-	if l.timeout == 0 {
+	if l.timeout == 0 && level > 1 {
 		l.timeout = defaultTierTimeout
-		if level == 1 {
-			l.timeout = defaultFirstTierTimeout
-		}
 	}
 	return l
 }
@@ -115,7 +112,9 @@ func (l *link) call(ctx context.Context, name string, op func(context.Context) e
 // holds nothing up for long.
 func (l *link) callLong(ctx context.Context, name string, op func(context.Context) error) error {
 	timeout := max(10*l.timeout, minBatchTimeout)
-	if l.h().breaker.probing() {
+	if l.timeout == 0 {
+		timeout = 0 // no deadline of the manager's for this tier
+	} else if l.h().breaker.probing() {
 		timeout = l.timeout
 	}
 	return l.callWithin(ctx, timeout, name, op)
@@ -129,8 +128,12 @@ func (l *link) callWithin(ctx context.Context, timeout time.Duration, name strin
 	if err != nil {
 		return err
 	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	tctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		tctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	start := time.Now()
 	err = op(tctx)
 	took := time.Since(start)

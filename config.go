@@ -130,8 +130,9 @@ type TierSpec struct {
 	Tier driver.Tier
 	// Limits the manager enforces by moving frames to the next tier.
 	Limits Limits
-	// Timeout bounds each call to the tier. Default 5s for the first
-	// tier, 500ms for the others.
+	// Timeout bounds each call to the tier on one frame; calls on many
+	// frames get ten times as long (at least 5s). Default: none for the
+	// first tier (local: its driver bounds lock waits), 500ms for others.
 	Timeout time.Duration
 }
 
