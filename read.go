@@ -67,7 +67,7 @@ func (m *Manager) get(ctx context.Context, id string) (Frame, error) {
 	}
 	m.noteRead(res.from, res.rec)
 	if len(res.damaged) > 0 {
-		m.repairLater(res.rec, res.damaged)
+		m.repairLater(res.rec, res.from, res.damaged)
 	}
 	return fromRecord(res.rec, res.from), nil
 }
@@ -146,21 +146,38 @@ func (m *Manager) prefetchIfNew(rec driver.Record) {
 }
 
 // repairLater rewrites damaged copies from a good one, off the read path.
-func (m *Manager) repairLater(good driver.Record, damaged []*link) {
+func (m *Manager) repairLater(good driver.Record, from *link, damaged []*link) {
 	m.goBackground(func(ctx context.Context) {
 		defer m.locks.lock(good.ID)()
 		for _, l := range damaged {
-			// The damaged copy may carry a greater version than the good
-			// one, so it is removed before the good one is written back.
-			if err := l.delete(ctx, good.ID, driver.AnyVersion); err != nil {
-				m.log.Warn("cannot remove corrupt copy", "tier", l.name, "frame", good.ID, "err", err)
+			if err := m.repair(ctx, l, good, from.h().durable); err != nil {
+				m.log.Warn("cannot repair damaged copy", "tier", l.name, "frame", good.ID, "err", err)
 				continue
 			}
-			if err := l.put(ctx, good); err != nil {
-				m.log.Warn("cannot repair corrupt copy", "tier", l.name, "frame", good.ID, "err", err)
-				continue
-			}
-			m.log.Info("repaired corrupt copy", "tier", l.name, "frame", good.ID, "version", good.Version)
+			m.log.Info("repaired damaged copy", "tier", l.name, "frame", good.ID, "version", good.Version)
 		}
 	})
+}
+
+// repair replaces the damaged copy of good.ID in l. Writing the same
+// version overwrites a copy in place, so nothing is deleted first; only
+// when the damaged copy claims a greater version (the write is then
+// ignored) is it deleted and rewritten, and only when the good copy lives
+// in a durable tier, so a failure half-way never leaves a cache as the only
+// holder.
+func (m *Manager) repair(ctx context.Context, l *link, good driver.Record, goodIsDurable bool) error {
+	if err := l.put(ctx, good); err != nil {
+		return err
+	}
+	got, ok, err := l.get(ctx, good.ID)
+	if err == nil && ok && holds(got, good) {
+		return nil
+	}
+	if !goodIsDurable {
+		return fmt.Errorf("%s still holds a damaged copy, and the good one is only in a cache", l)
+	}
+	if err := l.delete(ctx, good.ID, driver.AnyVersion); err != nil {
+		return err
+	}
+	return l.put(ctx, good)
 }

@@ -178,10 +178,16 @@ func (m *Manager) verifyFrames(ctx context.Context, ids []string, repair bool, r
 
 func (m *Manager) verifyFrame(ctx context.Context, id string, cs []copyState, repair bool, rep *VerifyReport) {
 	var best *driver.Record
+	bestDurable := false
 	for _, c := range cs {
 		if !c.corrupt && (best == nil || c.rec.Version > best.Version) {
 			r := c.rec
 			best = &r
+		}
+	}
+	for _, c := range cs {
+		if best != nil && !c.corrupt && c.rec.Version == best.Version && c.l.h().durable {
+			bestDurable = true
 		}
 	}
 	report := func(l *link, kind, detail string, fix func() error) {
@@ -218,10 +224,7 @@ func (m *Manager) verifyFrame(ctx context.Context, id string, cs []copyState, re
 			good := *best
 			report(l, IssueCorrupt, "copy fails its checksum", func() error {
 				defer m.locks.lock(id)()
-				if err := l.delete(ctx, id, driver.AnyVersion); err != nil {
-					return err
-				}
-				return l.put(ctx, good)
+				return m.repair(ctx, l, good, bestDurable)
 			})
 		case c.rec.Version < best.Version && l.level > m.levelOf(cs, best.Version):
 			v := best.Version
