@@ -23,7 +23,7 @@ const (
 	moveBatchSize     = 200
 	maxFramesPerCycle = 2000
 	cpuBudget         = 0.02
-	catchUpBudget     = 0.25
+	catchUpBudget     = 0.5
 	leaseName         = "mover"
 	leaseTTL          = 30 * time.Second
 	// tombstoneLife is how long a delete keeps moves and promotions of any
