@@ -92,6 +92,17 @@ func (p *promoter) recentlyPromoted(id string, now time.Time) bool {
 	return ok && now.Sub(t) < p.window
 }
 
+// markPromoted records that the frame came up now (a warm-up or a
+// pre-fetch), so demotion leaves it alone for a window.
+func (p *promoter) markPromoted(id string, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.promoted) >= promoterCapacity {
+		p.prune(now)
+	}
+	p.promoted[id] = now
+}
+
 func (p *promoter) forget(id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -164,7 +164,13 @@ func (m *Manager) bringUp(ctx context.Context, r driver.Record) (bool, error) {
 	if m.isDeleted(r.ID, r.Version) {
 		return false, nil
 	}
-	return true, m.chain[0].put(ctx, m.promotedCopy(r))
+	if err := m.chain[0].put(ctx, m.promotedCopy(r)); err != nil {
+		return false, err
+	}
+	// Hysteresis, as for a promotion: the frame does not go straight
+	// back down.
+	m.promoter.markPromoted(r.ID, m.now())
+	return true, nil
 }
 
 // promotedCopy prepares a lower copy for the first tier: same version, so
