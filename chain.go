@@ -269,6 +269,3 @@ func (l *link) deleteMany(ctx context.Context, dels []driver.Deletion) error {
 	}
 	return l.callLong(ctx, opDelete, func(ctx context.Context) error { return d.DeleteMany(ctx, dels) })
 }
-
-// isLast reports whether l is the last tier of a chain of n.
-func (l *link) isLast(n int) bool { return l.level == n }

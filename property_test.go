@@ -67,7 +67,7 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 			},
 			"update": func(rt *rapid.T) {
 				if len(ids) == 0 {
-					rt.Skip("no frames")
+					return // nothing to act on yet
 				}
 				id := pick()
 				doc := fmt.Sprintf(`{"n":%d,"v":2}`, rapid.IntRange(0, 1e6).Draw(rt, "n"))
@@ -78,7 +78,7 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 			},
 			"delete": func(rt *rapid.T) {
 				if len(ids) == 0 {
-					rt.Skip("no frames")
+					return // nothing to act on yet
 				}
 				id := pick()
 				if err := m.Delete(ctx, id); err != nil {
@@ -88,7 +88,7 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 			},
 			"get": func(rt *rapid.T) {
 				if len(ids) == 0 {
-					rt.Skip("no frames")
+					return // nothing to act on yet
 				}
 				_, _ = m.Get(ctx, pick())
 			},

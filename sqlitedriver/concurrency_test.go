@@ -100,13 +100,10 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 }
 
 func TestConcurrentProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process")
-	}
 	path := filepath.Join(t.TempDir(), "frames.db")
 	exe, err := os.Executable()
 	if err != nil {
-		t.Skip("cannot find the test binary:", err)
+		t.Fatal("cannot find the test binary:", err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+path)

@@ -16,7 +16,7 @@ import (
 func TestParseURL(t *testing.T) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		t.Skip("no home directory:", err)
+		t.Fatal("no home directory:", err)
 	}
 	def := filepath.Join(home, ".stackmemory", "frames.db")
 	for _, tc := range []struct {

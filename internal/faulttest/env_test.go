@@ -81,14 +81,15 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.redisAddr = e.redis.addr()
 		redisURL = "redis://" + e.redisAddr + "/0"
 	} else {
-		shared, err := rueidis.ParseURL(testenv.RedisURL(t))
+		sharedURL := testenv.RedisURL(t)
+		shared, err := rueidis.ParseURL(sharedURL)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.redisAddr = shared.InitAddress[0]
 		e.redisProxy = startProxy(t, e.redisAddr)
 		redisURL = "redis://" + e.redisProxy.Addr() + "/" + fmt.Sprint(shared.SelectDB)
-		t.Cleanup(func() { deleteKeys(t, shared, e.prefix) })
+		t.Cleanup(func() { testenv.DeleteRedisPrefix(t, sharedURL, e.prefix) })
 	}
 
 	cfg := tier.Config{
@@ -164,33 +165,6 @@ func startProxy(t testing.TB, target string) *faultproxy.Proxy {
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	return p
-}
-
-// deleteKeys removes every key of the test's prefix from the shared Redis.
-func deleteKeys(t testing.TB, opt rueidis.ClientOption, prefix string) {
-	opt.DisableCache = true
-	c, err := rueidis.NewClient(opt)
-	if err != nil {
-		t.Logf("cleanup of %s*: %v", prefix, err)
-		return
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var cursor uint64
-	for {
-		e, err := c.Do(ctx, c.B().Scan().Cursor(cursor).Match(prefix+"*").Count(1000).Build()).AsScanEntry()
-		if err != nil {
-			t.Logf("cleanup of %s*: %v", prefix, err)
-			return
-		}
-		if len(e.Elements) > 0 {
-			_ = c.Do(ctx, c.B().Del().Key(e.Elements...).Build()).Error()
-		}
-		if cursor = e.Cursor; cursor == 0 {
-			return
-		}
-	}
 }
 
 // terminateBackends ends every PostgreSQL backend of the private database
