@@ -154,19 +154,18 @@ type copyState struct {
 func (m *Manager) verifyFrames(ctx context.Context, ids []string, repair bool, rep *VerifyReport) error {
 	copies := map[string][]copyState{}
 	for _, l := range m.chain {
-		for _, id := range ids {
-			rec, ok, err := l.get(ctx, id)
-			switch {
-			case errors.Is(err, ErrCorrupt):
-				copies[id] = append(copies[id], copyState{l: l, corrupt: true})
-			case err != nil:
-				if errors.Is(err, ErrUnavailable) {
-					break
-				}
-				return fmt.Errorf("verify: read %s: %w", l, err)
-			case ok:
-				copies[id] = append(copies[id], copyState{l: l, rec: rec, corrupt: driver.Checksum(rec.Data) != rec.Checksum})
-			}
+		recs, damaged, err := l.getSound(ctx, ids)
+		if errors.Is(err, ErrUnavailable) {
+			continue // the tier is reported unreachable by the listing
+		}
+		if err != nil {
+			return fmt.Errorf("verify: read %s: %w", l, err)
+		}
+		for _, id := range damaged {
+			copies[id] = append(copies[id], copyState{l: l, corrupt: true})
+		}
+		for _, r := range recs {
+			copies[r.ID] = append(copies[r.ID], copyState{l: l, rec: r, corrupt: driver.Checksum(r.Data) != r.Checksum})
 		}
 	}
 	for _, id := range ids {
