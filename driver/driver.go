@@ -23,11 +23,23 @@
 //   - After Close, every method returns an error wrapping [ErrClosed].
 //   - A failure to reach the store is returned wrapping [ErrUnavailable], so
 //     the manager can tell "down" from "not here".
+//   - When ctx is done before or during a call, the error wraps ctx.Err()
+//     ([context.Canceled] or [context.DeadlineExceeded]) and not
+//     ErrUnavailable: the caller gave up, the store did not fail. The
+//     manager tells its own per-tier deadline apart itself.
+//   - Every error keeps the store's own error in its chain, so errors.As
+//     reaches it (a *pgconn.PgError, a rueidis error ...).
+//   - A Limit of zero or less asks for nothing: Candidates and Query
+//     return no result and no error.
+//   - A store that forgets on its own (TTL, eviction under memory
+//     pressure) may lose part of a frame's keys; such a frame is missing,
+//     never corrupt.
 package driver
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -43,9 +55,37 @@ var (
 	// checksum. The copy is not returned.
 	ErrCorrupt = errors.New("tier driver: corrupt copy")
 	// ErrBadDSN means the connection string could not be used: wrong
-	// scheme, unknown parameter, bad value.
+	// scheme, unknown parameter, bad value, or a store it names that does
+	// not exist (a missing database). Every bad option of every driver
+	// wraps it.
 	ErrBadDSN = errors.New("tier driver: bad connection string")
+	// ErrInvalidRecord means a record was refused before anything was
+	// written: empty ID, a Size or Checksum that does not match its Data, a
+	// Version out of range, a document larger than the tier can hold.
+	ErrInvalidRecord = errors.New("tier driver: invalid record")
 )
+
+// CorruptError reports damaged copies found by a call on several frames
+// ([Batcher.GetMany]). It matches ErrCorrupt with errors.Is. The records
+// returned with it are the sound copies, all of them.
+type CorruptError struct {
+	IDs []string // the frames whose copies are damaged
+	Err error    // what was wrong with the first of them; may be nil
+}
+
+func (e *CorruptError) Error() string {
+	msg := fmt.Sprintf("tier driver: corrupt copy of %d frame(s) %v", len(e.IDs), e.IDs)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is reports ErrCorrupt as the error's kind.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// Unwrap returns the underlying error.
+func (e *CorruptError) Unwrap() error { return e.Err }
 
 // Driver opens tiers from a connection string. A driver registers itself with
 // tier.Register in its package's init function.
@@ -53,7 +93,9 @@ type Driver interface {
 	// Open opens a tier described by dsn, a URL whose scheme selected this
 	// driver. Unknown URL parameters must be rejected with ErrBadDSN. A
 	// store that cannot be reached is reported with ErrUnavailable: the
-	// manager then runs without the tier and calls Open again later.
+	// manager then runs without the tier and calls Open again later. On
+	// error the returned Tier is nil (not an interface holding a nil
+	// pointer) and nothing is left behind.
 	Open(ctx context.Context, dsn string) (Tier, error)
 }
 

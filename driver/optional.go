@@ -23,8 +23,11 @@ type Query struct {
 	SessionID     string
 	CreatedAfter  time.Time // inclusive
 	CreatedBefore time.Time // exclusive
-	// Text is a full-text query in web-search syntax: words are ANDed,
-	// "quoted phrases" match in order, -word excludes, OR between words.
+	// ParentID, when set, keeps only the children of that frame.
+	ParentID string
+	// Text is a full-text query in the language of [Search]; a driver
+	// parses it with [ParseSearch]. A text with no positive term matches
+	// nothing.
 	Text  string
 	Limit int
 	// After resumes a listing: only hits that sort after it are returned.
@@ -49,8 +52,8 @@ type Hit struct {
 // Its methods follow the contract of the single-frame methods of Tier.
 type Batcher interface {
 	// GetMany returns the copies found, in any order; missing IDs are
-	// left out. When a copy is damaged it returns an error wrapping
-	// ErrCorrupt; the records it returns with that error, if any, are sound.
+	// left out. When copies are damaged it returns every sound copy
+	// together with a *CorruptError naming the damaged ones.
 	GetMany(ctx context.Context, ids []string) ([]Record, error)
 	// PutMany stores every record under the rules of Tier.Put.
 	PutMany(ctx context.Context, recs []Record) error
@@ -80,4 +83,52 @@ type BatchDeleter interface {
 type Deletion struct {
 	ID   string
 	UpTo uint64
+}
+
+// MetaGetter is implemented by tiers that can report what they hold of
+// frames (version, checksum, size ...) without reading or decoding the
+// documents. The manager uses it to verify a copy it has just written and
+// to revalidate copies that may be stale; without it, it reads the copies.
+type MetaGetter interface {
+	// GetMetas returns the metadata of the copies found, in any order;
+	// missing IDs are left out.
+	GetMetas(ctx context.Context, ids []string) ([]Meta, error)
+}
+
+// SizeLimiter is implemented by tiers that cannot hold documents of any
+// size. The manager refuses a configuration whose largest frame does not
+// fit in every tier of its chain.
+type SizeLimiter interface {
+	// MaxFrameSize returns the size in bytes of the largest document the
+	// tier stores.
+	MaxFrameSize() int64
+}
+
+// Aser is implemented by tiers that expose their underlying client, in the
+// spirit of gocloud.dev's As: As sets target, a pointer to a type the
+// driver documents (like **pgxpool.Pool), and reports whether it could.
+// What a host does with the client is outside every promise of the
+// manager.
+type Aser interface {
+	As(target any) bool
+}
+
+// Notifier is implemented by tiers shared between machines that can tell
+// when frames change (Redis client tracking, PostgreSQL LISTEN/NOTIFY).
+// The manager uses it to stop serving copies that another machine has
+// superseded or deleted.
+type Notifier interface {
+	// Subscribe calls fn, from one goroutine at a time, with each change
+	// seen in the tier, until ctx is done. It returns once the
+	// subscription is set up, or with an error wrapping ErrUnavailable.
+	// A Change with Reset set means notifications may have been missed
+	// (the channel was lost or re-established): every copy taken from the
+	// tier must be revalidated.
+	Subscribe(ctx context.Context, fn func(Change)) error
+}
+
+// Change is one notification of a [Notifier].
+type Change struct {
+	IDs   []string // frames written or deleted
+	Reset bool     // notifications may have been missed
 }
