@@ -17,6 +17,7 @@
 package drivertest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -28,6 +29,31 @@ type Harness struct {
 	// registers its own cleanup with t.Cleanup; that cleanup must tolerate
 	// a tier the suite already closed.
 	NewTier func(t *testing.T) driver.Tier
+
+	// Corrupt damages the stored copy of the frame id in tr so that the
+	// next read of it detects the damage (bytes that fail the checksum).
+	// Required: the suite checks that damage is reported and never
+	// returned, alone and inside batches.
+	Corrupt func(t *testing.T, tr driver.Tier, id string)
+
+	// Evict, for tiers that forget on their own (a cache with TTL or LRU
+	// eviction), removes part of what the tier keeps of the frame id, the
+	// way its store's eviction can (one of several keys). The suite checks
+	// that such a frame is missing, never corrupt. Nil for stores that
+	// never forget.
+	Evict func(t *testing.T, tr driver.Tier, id string)
+
+	// Open opens a tier from a connection string as the driver's
+	// [driver.Driver] does. With BadDSNs, the suite checks that each of
+	// them is refused with an error wrapping driver.ErrBadDSN and a nil
+	// Tier. Required.
+	Open    func(ctx context.Context, dsn string) (driver.Tier, error)
+	BadDSNs []string
+
+	// BigFrames makes the suite round-trip documents as large as the tier
+	// accepts (its SizeLimiter's limit), high-entropy and repetitive. It
+	// is slow; drivers enable it in their own test runs.
+	BigFrames bool
 }
 
 // RunConformanceTests runs every subtest of the suite against tiers made by
