@@ -1,4 +1,4 @@
-package tier
+package engine
 
 // Steps of a move, reported to the test hook.
 const (

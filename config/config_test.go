@@ -1,4 +1,4 @@
-package tier_test
+package config_test
 
 import (
 	"errors"
