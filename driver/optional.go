@@ -132,3 +132,15 @@ type Change struct {
 	IDs   []string // frames written or deleted
 	Reset bool     // notifications may have been missed
 }
+
+// Compressor is implemented by tiers that store documents compressed with
+// brotli (the codec every compressing tier shares). When frames move
+// down, the manager asks the first such tier on their way for the
+// compressed bytes and passes them to every tier in Record.Compressed, so
+// no document is compressed twice; the tier's own level and minimum size
+// decide.
+type Compressor interface {
+	// Compress returns data compressed, or nil when the tier would store
+	// it raw (too small to be worth it).
+	Compress(data []byte) []byte
+}

@@ -30,6 +30,15 @@ type Harness struct {
 	// a tier the suite already closed.
 	NewTier func(t *testing.T) driver.Tier
 
+	// Document returns a valid frame document that carries text in a
+	// string value, where full-text search finds it, and n as a JSON
+	// number (never inside a string). Every document the suite writes is
+	// made by it, so a driver that stores only documents of one shape can
+	// run the suite. Its other string values must be the same for every
+	// call. Nil means the suite's own documents, which also include JSON
+	// of other shapes (arrays, bare strings) in the round-trip test.
+	Document func(text string, n int) []byte
+
 	// Corrupt damages the stored copy of the frame id in tr so that the
 	// next read of it detects the damage (bytes that fail the checksum).
 	// Required: the suite checks that damage is reported and never
@@ -65,7 +74,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	}
 	for _, tc := range []struct {
 		name string
-		run  func(*testing.T, driver.Tier)
+		run  func(*testing.T, *Harness, driver.Tier)
 	}{
 		{"RoundTripIsByteExact", testRoundTrip},
 		{"MissingIsNotAnError", testMissing},
@@ -94,7 +103,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 			if tr == nil {
 				t.Fatal("drivertest: NewTier returned nil")
 			}
-			tc.run(t, tr)
+			tc.run(t, &h, tr)
 		})
 	}
 }

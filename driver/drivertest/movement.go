@@ -10,8 +10,8 @@ import (
 	"github.com/stackmemoryai/tier/internal/codec"
 )
 
-func testCompressedPassThrough(t *testing.T, tr driver.Tier) {
-	data := document("compressed", 42)
+func testCompressedPassThrough(t *testing.T, h *Harness, tr driver.Tier) {
+	data := h.doc("compressed", 42)
 	r := record(newID(), 1, data, baseTime)
 	r.Compressed = codec.Compress(data, codec.DefaultLevel)
 	mustPut(t, tr, r)
@@ -25,11 +25,11 @@ func testCompressedPassThrough(t *testing.T, tr driver.Tier) {
 	}
 }
 
-func testBatch(t *testing.T, tr driver.Tier) {
+func testBatch(t *testing.T, h *Harness, tr driver.Tier) {
 	ctx := ctxFor(t)
 	var recs []driver.Record
 	for i := range 50 {
-		recs = append(recs, record(newID(), 1, document("batch", i), baseTime.Add(time.Duration(i)*time.Second)))
+		recs = append(recs, record(newID(), 1, h.doc("batch", i), baseTime.Add(time.Duration(i)*time.Second)))
 	}
 	b, isBatcher := tr.(driver.Batcher)
 	if isBatcher {
@@ -78,7 +78,7 @@ func testBatch(t *testing.T, tr driver.Tier) {
 	}
 	// Stale versions in a batch are ignored like single stale writes.
 	stale := want[ask[0]]
-	newer := record(stale.ID, 9, document("batch newer", 9), baseTime)
+	newer := record(stale.ID, 9, h.doc("batch newer", 9), baseTime)
 	mustPut(t, tr, newer)
 	if err := b.PutMany(ctx, []driver.Record{stale}); err != nil {
 		t.Fatalf("PutMany(stale): %v", err)
@@ -88,10 +88,10 @@ func testBatch(t *testing.T, tr driver.Tier) {
 
 // fiveFrames writes frames whose creation order, access recency and access
 // frequency all differ, so each policy gives a different order.
-func fiveFrames(t *testing.T, tr driver.Tier) []driver.Record {
+func fiveFrames(t *testing.T, h *Harness, tr driver.Tier) []driver.Record {
 	recs := make([]driver.Record, 5)
 	for i := range recs {
-		recs[i] = record(newID(), 1, document("policy", i), baseTime.Add(time.Duration(i)*time.Hour))
+		recs[i] = record(newID(), 1, h.doc("policy", i), baseTime.Add(time.Duration(i)*time.Hour))
 	}
 	mustPut(t, tr, recs...)
 	return recs
@@ -122,24 +122,24 @@ func expectOrder(t *testing.T, what string, got []string, want ...driver.Record)
 	}
 }
 
-func testCandidatesAGE(t *testing.T, tr driver.Tier) {
-	r := fiveFrames(t, tr)
+func testCandidatesAGE(t *testing.T, h *Harness, tr driver.Tier) {
+	r := fiveFrames(t, h, tr)
 	// Reads do not change the AGE order.
 	touch(t, tr, r[0].ID, baseTime.Add(48*time.Hour), 10)
 	expectOrder(t, "AGE", candidates(t, tr, driver.CandidateQuery{Policy: driver.AGE, Limit: 10}), r[0], r[1], r[2], r[3], r[4])
 	expectOrder(t, "AGE limit 2", candidates(t, tr, driver.CandidateQuery{Policy: driver.AGE, Limit: 2}), r[0], r[1])
 }
 
-func testCandidatesLRU(t *testing.T, tr driver.Tier) {
-	r := fiveFrames(t, tr)
+func testCandidatesLRU(t *testing.T, h *Harness, tr driver.Tier) {
+	r := fiveFrames(t, h, tr)
 	later := baseTime.Add(24 * time.Hour)
 	touch(t, tr, r[0].ID, later.Add(2*time.Minute), 1)
 	touch(t, tr, r[2].ID, later.Add(1*time.Minute), 1)
 	expectOrder(t, "LRU", candidates(t, tr, driver.CandidateQuery{Policy: driver.LRU, Limit: 10}), r[1], r[3], r[4], r[2], r[0])
 }
 
-func testCandidatesLFU(t *testing.T, tr driver.Tier) {
-	r := fiveFrames(t, tr)
+func testCandidatesLFU(t *testing.T, h *Harness, tr driver.Tier) {
+	r := fiveFrames(t, h, tr)
 	at := baseTime.Add(5 * time.Hour)
 	touch(t, tr, r[0].ID, at, 50)
 	touch(t, tr, r[3].ID, at, 5)
@@ -159,8 +159,8 @@ func testCandidatesLFU(t *testing.T, tr driver.Tier) {
 	}
 }
 
-func testCandidatesFilters(t *testing.T, tr driver.Tier) {
-	r := fiveFrames(t, tr)
+func testCandidatesFilters(t *testing.T, h *Harness, tr driver.Tier) {
+	r := fiveFrames(t, h, tr)
 	got := candidates(t, tr, driver.CandidateQuery{Policy: driver.AGE, Limit: 10, CreatedBefore: r[2].CreatedAt})
 	expectOrder(t, "AGE created before frame 2", got, r[0], r[1])
 	touch(t, tr, r[0].ID, baseTime.Add(100*time.Hour), 1)
@@ -178,20 +178,20 @@ func touch(t *testing.T, tr driver.Tier, id string, at time.Time, n int64) {
 	}
 }
 
-func testUsage(t *testing.T, tr driver.Tier) {
+func testUsage(t *testing.T, h *Harness, tr driver.Tier) {
 	ctx := ctxFor(t)
 	u, err := tr.Usage(ctx)
 	if err != nil || u != (driver.Usage{}) {
 		t.Fatalf("Usage of an empty tier = %+v, %v; want zero", u, err)
 	}
-	a := record(newID(), 1, document("a", 1), baseTime)
-	b := record(newID(), 1, document("bb", 22), baseTime)
+	a := record(newID(), 1, h.doc("a", 1), baseTime)
+	b := record(newID(), 1, h.doc("bb", 22), baseTime)
 	mustPut(t, tr, a, b)
 	want := driver.Usage{Frames: 2, Bytes: a.Size + b.Size}
 	if u, err := tr.Usage(ctx); err != nil || u != want {
 		t.Fatalf("Usage = %+v, %v; want %+v", u, err, want)
 	}
-	bigger := record(a.ID, 2, document("a grew a lot longer than before", 1), baseTime)
+	bigger := record(a.ID, 2, h.doc("a grew a lot longer than before", 1), baseTime)
 	mustPut(t, tr, bigger)
 	want.Bytes += bigger.Size - a.Size
 	if u, err := tr.Usage(ctx); err != nil || u != want {
@@ -211,7 +211,7 @@ func testUsage(t *testing.T, tr driver.Tier) {
 	}
 }
 
-func testConcurrent(t *testing.T, tr driver.Tier) {
+func testConcurrent(t *testing.T, h *Harness, tr driver.Tier) {
 	const workers, rounds = 8, 20
 	shared := newID()
 	var wg sync.WaitGroup
@@ -223,11 +223,11 @@ func testConcurrent(t *testing.T, tr driver.Tier) {
 			defer wg.Done()
 			ctx := ctxFor(t)
 			for i := range rounds {
-				r := record(newID(), 1, document("own", w*100+i), baseTime)
+				r := record(newID(), 1, h.doc("own", w*100+i), baseTime)
 				own[w] = append(own[w], r)
 				errs <- tr.Put(ctx, r)
 				v := uint64(w*rounds + i + 1)
-				errs <- tr.Put(ctx, record(shared, v, document("shared", int(v)), baseTime))
+				errs <- tr.Put(ctx, record(shared, v, h.doc("shared", int(v)), baseTime))
 				_, _, err := tr.Get(ctx, shared)
 				errs <- err
 			}

@@ -3,14 +3,13 @@ package drivertest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
 )
 
-func testQuery(t *testing.T, tr driver.Tier) {
+func testQuery(t *testing.T, h *Harness, tr driver.Tier) {
 	q, ok := tr.(driver.Querier)
 	if !ok {
 		t.Log("tier does not implement driver.Querier; the manager answers queries from other tiers")
@@ -19,8 +18,7 @@ func testQuery(t *testing.T, tr driver.Tier) {
 	ctx := ctxFor(t)
 	sessA, sessB := newID(), newID()
 	mk := func(project, session, text string, hour int) driver.Record {
-		data := fmt.Appendf(nil, `{"task":%q,"outputs":{"note":"frame at hour %d"}}`, text, hour)
-		r := record(newID(), 1, data, baseTime.Add(time.Duration(hour)*time.Hour))
+		r := record(newID(), 1, h.doc(text, hour), baseTime.Add(time.Duration(hour)*time.Hour))
 		r.ProjectID, r.SessionID = project, session
 		return r
 	}
@@ -72,7 +70,7 @@ func testQuery(t *testing.T, tr driver.Tier) {
 	}
 }
 
-func testQueryPagination(t *testing.T, tr driver.Tier) {
+func testQueryPagination(t *testing.T, h *Harness, tr driver.Tier) {
 	q, ok := tr.(driver.Querier)
 	if !ok {
 		t.Log("tier does not implement driver.Querier; nothing to page")
@@ -83,7 +81,7 @@ func testQueryPagination(t *testing.T, tr driver.Tier) {
 	want := map[string]bool{}
 	for i := range n {
 		// Pairs of frames share a creation time, so the cursor must break ties by ID.
-		r := record(newID(), 1, document("paging", i), baseTime.Add(time.Duration(i/2)*time.Minute))
+		r := record(newID(), 1, h.doc("paging", i), baseTime.Add(time.Duration(i/2)*time.Minute))
 		mustPut(t, tr, r)
 		want[r.ID] = true
 	}
@@ -116,10 +114,10 @@ func testQueryPagination(t *testing.T, tr driver.Tier) {
 	}
 }
 
-func testCanceledContext(t *testing.T, tr driver.Tier) {
+func testCanceledContext(t *testing.T, h *Harness, tr driver.Tier) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := record(newID(), 1, document("canceled", 1), baseTime)
+	r := record(newID(), 1, h.doc("canceled", 1), baseTime)
 	if err := tr.Put(ctx, r); err == nil {
 		t.Fatal("Put with a canceled context succeeded, want an error")
 	}
@@ -128,8 +126,8 @@ func testCanceledContext(t *testing.T, tr driver.Tier) {
 	}
 }
 
-func testAfterClose(t *testing.T, tr driver.Tier) {
-	r := record(newID(), 1, document("closed", 1), baseTime)
+func testAfterClose(t *testing.T, h *Harness, tr driver.Tier) {
+	r := record(newID(), 1, h.doc("closed", 1), baseTime)
 	mustPut(t, tr, r)
 	if err := tr.Close(); err != nil {
 		t.Fatalf("Close: %v", err)

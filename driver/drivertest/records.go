@@ -3,6 +3,7 @@ package drivertest
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -22,11 +23,24 @@ func newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// document returns a realistic frame document with a marker word.
-func document(word string, n int) []byte {
+// defaultDocument is the document of the suite when Harness.Document is
+// nil: a realistic frame document carrying text in string values and n as a
+// number.
+func defaultDocument(text string, n int) []byte {
+	t, _ := json.Marshal(text)
+	t = t[1 : len(t)-1]
 	return fmt.Appendf(nil, `{"task":"refactor %s module","inputs":{"files":["a.go","b.go"],"n":%d},`+
 		`"outputs":{"summary":"renamed %s helpers; tests pass"},"digest":"d%d","events":[{"kind":"tool","name":"go test"}]}`,
-		word, n, word, n)
+		t, n, t, n)
+}
+
+// doc returns a document carrying text and n, made by h.Document or, when it
+// is nil, by defaultDocument.
+func (h *Harness) doc(text string, n int) []byte {
+	if h.Document != nil {
+		return h.Document(text, n)
+	}
+	return defaultDocument(text, n)
 }
 
 // record builds a record the way the manager would.
