@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/ncruces/go-sqlite3/driver" // the raw driver the hot tier uses
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 const benchFrames = 10000
@@ -21,12 +22,11 @@ const benchFrames = 10000
 func hotChain(b *testing.B) (*tier.Manager, []string, string) {
 	b.Helper()
 	ctx := context.Background()
-	cfg := tier.DefaultConfig()
+	cfg := config.Default()
 	cfg.SQLite.Path = filepath.Join(b.TempDir(), "frames.db")
 	cfg.SQLite.MaxFrames = 10 * benchFrames
-	off := false
-	cfg.BackgroundSync = &off
-	m, err := tier.Open(ctx, cfg)
+	cfg.BackgroundSync = new(bool)
+	m, err := config.Open(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

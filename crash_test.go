@@ -32,7 +32,6 @@ const (
 // optionally Redis as a cache, then a second SQLite file as the durable
 // archive.
 func crashChain(dir, redisURL string) tier.Config {
-	off := false
 	hot := (&url.URL{Scheme: "sqlite", Path: filepath.Join(dir, "hot.db")}).String()
 	cold := (&url.URL{Scheme: "sqlite", Path: filepath.Join(dir, "archive.db")}).String()
 	chain := []tier.TierSpec{{Name: "hot", URL: hot}}
@@ -40,7 +39,7 @@ func crashChain(dir, redisURL string) tier.Config {
 		chain = append(chain, tier.TierSpec{Name: "redis", URL: redisURL})
 	}
 	chain = append(chain, tier.TierSpec{Name: "archive", URL: cold})
-	return tier.Config{BackgroundSync: &off, StatePath: filepath.Join(dir, "state.db"), Chain: chain}
+	return tier.Config{ManualMaintenance: true, StatePath: filepath.Join(dir, "state.db"), Tiers: chain}
 }
 
 // TestCrashChild is the child's side; it does nothing in a normal run.
@@ -65,7 +64,7 @@ func TestCrashChild(t *testing.T) {
 			select {} // wait for the signal
 		}
 	})
-	_, err = m.Migrate(context.Background(), tier.MigrateOptions{ToLevel: len(cfg.Chain)})
+	_, err = m.Migrate(context.Background(), tier.MigrateOptions{ToLevel: len(cfg.Tiers)})
 	t.Fatalf("child was not killed at step %q (Migrate returned %v)", step, err)
 }
 
@@ -140,7 +139,7 @@ func crashEveryStep(t *testing.T, redisURL string) {
 			}
 			checkAll("after healing")
 			// The migration can be run again and completes.
-			if _, err := m.Migrate(ctx, tier.MigrateOptions{ToLevel: len(cfg.Chain)}); err != nil {
+			if _, err := m.Migrate(ctx, tier.MigrateOptions{ToLevel: len(cfg.Tiers)}); err != nil {
 				t.Fatal(err)
 			}
 			st, _ = m.Status(ctx)

@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // exampleConfig keeps the example's files in a temporary directory.
-func exampleConfig() (tier.Config, func()) {
+func exampleConfig() (config.Config, func()) {
 	dir, _ := os.MkdirTemp("", "tier-example")
-	cfg := tier.DefaultConfig()
+	cfg := config.Default()
 	cfg.SQLite.Path = filepath.Join(dir, "frames.db")
-	off := false
-	cfg.BackgroundSync = &off
+	cfg.BackgroundSync = new(bool)
 	return cfg, func() { os.RemoveAll(dir) }
 }
 
@@ -26,7 +26,7 @@ func Example() {
 	defer cleanup()
 	ctx := context.Background()
 
-	m, err := tier.Open(ctx, cfg)
+	m, err := config.Open(ctx, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -55,7 +55,7 @@ func ExampleManager_Query() {
 	cfg, cleanup := exampleConfig()
 	defer cleanup()
 	ctx := context.Background()
-	m, err := tier.Open(ctx, cfg)
+	m, err := config.Open(ctx, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -90,7 +90,7 @@ func ExampleManager_Get_errors() {
 	cfg, cleanup := exampleConfig()
 	defer cleanup()
 	ctx := context.Background()
-	m, err := tier.Open(ctx, cfg)
+	m, err := config.Open(ctx, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return

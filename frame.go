@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/engine"
 )
 
 // Frame is one StackMemory frame: a JSON record an agent wrote about a step
@@ -52,7 +54,8 @@ type Frame struct {
 // Limits on what the manager accepts, checked before any tier is touched.
 const (
 	// DefaultMaxFrameSize is the largest document Put accepts unless
-	// Config.MaxFrameSize says otherwise.
+	// Config.MaxFrameSize says otherwise, or a tier of the chain holds
+	// less (then the tier's limit applies).
 	DefaultMaxFrameSize = 16 << 20
 	maxProjectIDLen     = 256
 )
@@ -71,11 +74,11 @@ func NewID() string {
 // form. The error wraps ErrInvalidFrame.
 func ParseID(s string) (string, error) {
 	if len(s) != 36 {
-		return "", invalid(s, "frame ID %q is not a UUID", s)
+		return "", engine.Invalid(s, "frame ID %q is not a UUID", s)
 	}
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return "", invalid(s, "frame ID %q is not a UUID", s)
+		return "", engine.Invalid(s, "frame ID %q is not a UUID", s)
 	}
 	return u.String(), nil
 }
@@ -101,24 +104,24 @@ func (f *Frame) normalize(now time.Time, maxSize int64) error {
 		}
 		u, err := uuid.Parse(*ref.v)
 		if err != nil || len(*ref.v) != 36 {
-			return invalid(f.ID, "%s %q is not a UUID", ref.name, *ref.v)
+			return engine.Invalid(f.ID, "%s %q is not a UUID", ref.name, *ref.v)
 		}
 		*ref.v = u.String()
 	}
 	if f.ParentID == f.ID {
-		return invalid(f.ID, "a frame cannot be its own parent")
+		return engine.Invalid(f.ID, "a frame cannot be its own parent")
 	}
 	if len(f.ProjectID) > maxProjectIDLen {
-		return invalid(f.ID, "project ID is %d bytes, at most %d allowed", len(f.ProjectID), maxProjectIDLen)
+		return engine.Invalid(f.ID, "project ID is %d bytes, at most %d allowed", len(f.ProjectID), maxProjectIDLen)
 	}
 	if len(f.Data) == 0 {
-		return invalid(f.ID, "document is empty")
+		return engine.Invalid(f.ID, "document is empty")
 	}
 	if int64(len(f.Data)) > maxSize {
-		return invalid(f.ID, "document is %d bytes, at most %d allowed", len(f.Data), maxSize)
+		return engine.Invalid(f.ID, "document is %d bytes, at most %d allowed", len(f.Data), maxSize)
 	}
 	if !json.Valid(f.Data) {
-		return invalid(f.ID, "document is not valid JSON")
+		return engine.Invalid(f.ID, "document is not valid JSON")
 	}
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = now
@@ -127,4 +130,37 @@ func (f *Frame) normalize(now time.Time, maxSize int64) error {
 	f.Data = bytes.Clone(f.Data)
 	f.Size = int64(len(f.Data))
 	return nil
+}
+
+// record is what the engine stores of a validated frame.
+func (f *Frame) record() driver.Record {
+	return driver.Record{
+		Meta: driver.Meta{
+			ID:        f.ID,
+			SessionID: f.SessionID,
+			ProjectID: f.ProjectID,
+			ParentID:  f.ParentID,
+			CreatedAt: f.CreatedAt,
+		},
+		Data: f.Data,
+	}
+}
+
+// frameOf converts a copy the engine found to a Frame.
+func frameOf(c engine.Found) Frame {
+	return Frame{
+		ID:          c.ID,
+		SessionID:   c.SessionID,
+		ProjectID:   c.ProjectID,
+		ParentID:    c.ParentID,
+		CreatedAt:   c.CreatedAt,
+		Data:        c.Data,
+		Level:       c.Level,
+		Tier:        c.Tier,
+		Version:     c.Version,
+		Checksum:    c.Checksum,
+		Size:        c.Size,
+		LastAccess:  c.LastAccess,
+		AccessCount: c.AccessCount,
+	}
 }

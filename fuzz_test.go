@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 	"github.com/stackmemoryai/tier/internal/memdriver"
 )
 
@@ -39,7 +40,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := tier.ParseConfig(bytes.NewReader(data))
+		c, err := config.Parse(bytes.NewReader(data))
 		if err != nil {
 			if !errors.Is(err, tier.ErrBadConfig) {
 				t.Fatalf("ParseConfig refused %q with %v, not ErrBadConfig", data, err)
@@ -130,8 +131,7 @@ func fuzzChain(tb testing.TB) (*tier.Manager, *memdriver.Tier) {
 		}
 		specs = append(specs, tier.TierSpec{Name: fmt.Sprintf("t%d", i+1), Tier: tr})
 	}
-	off := false
-	m, err := tier.New(ctx, tier.Config{BackgroundSync: &off, BreakerCooldown: tier.Duration(time.Millisecond)}, specs...)
+	m, err := tier.New(ctx, tier.Config{ManualMaintenance: true, BreakerCooldown: time.Millisecond}, specs...)
 	if err != nil {
 		tb.Fatal(err)
 	}

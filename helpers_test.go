@@ -45,12 +45,10 @@ func (c memChain) open(t *testing.T) (*tier.Manager, []*memdriver.Tier) {
 	}
 	cfg := c.cfg
 	if cfg.BreakerCooldown == 0 {
-		cfg.BreakerCooldown = tier.Duration(time.Millisecond)
+		cfg.BreakerCooldown = time.Millisecond
 	}
-	off := false
-	if cfg.BackgroundSync == nil {
-		cfg.BackgroundSync = &off
-	}
+	// Tests run maintenance themselves.
+	cfg.ManualMaintenance = true
 	m, err := tier.New(ctx, cfg, specs...)
 	if err != nil {
 		t.Fatal(err)
@@ -129,8 +127,7 @@ func reopen(t *testing.T, peek []*memdriver.Tier, first tier.Limits, policy tier
 		}
 		specs = append(specs, spec)
 	}
-	off := false
-	m, err := tier.New(context.Background(), tier.Config{BackgroundSync: &off, EvictionStrategy: policy}, specs...)
+	m, err := tier.New(context.Background(), tier.Config{ManualMaintenance: true, EvictionStrategy: policy}, specs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 func TestDemotionKeepsTierWithinFrameLimit(t *testing.T) {
@@ -360,11 +361,10 @@ func TestOneMoverPerStateFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	open := func() *tier.Manager {
-		cfg := tier.DefaultConfig()
+		cfg := config.Default()
 		cfg.SQLite.Path = filepath.Join(dir, "frames.db")
-		off := false
-		cfg.BackgroundSync = &off
-		m, err := tier.Open(ctx, cfg)
+		cfg.BackgroundSync = new(bool)
+		m, err := config.Open(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,8 +32,7 @@ func init() { tier.Register("late", lateServer) }
 func TestManagerOpensWithALowerTierDownAndConnectsLater(t *testing.T) {
 	ctx := context.Background()
 	hot := memdriver.New(true)
-	off := false
-	m, err := tier.Open(ctx, tier.Config{BackgroundSync: &off, Chain: []tier.TierSpec{
+	m, err := tier.Open(ctx, tier.Config{ManualMaintenance: true, Tiers: []tier.TierSpec{
 		{Name: "hot", Tier: hot, Limits: tier.Limits{MaxFrames: 1}},
 		{Name: "archive", URL: "late://archive"},
 	}})

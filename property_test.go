@@ -37,10 +37,9 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 				}
 				specs = append(specs, spec)
 			}
-			off := false
 			m, err := tier.New(ctx, tier.Config{
-				BackgroundSync: &off, StatePath: statePath, PromotionThreshold: 2, Logger: propertyLogger(),
-				BreakerCooldown:  tier.Duration(time.Nanosecond),
+				ManualMaintenance: true, StatePath: statePath, PromotionThreshold: 2, Logger: propertyLogger(),
+				BreakerCooldown:  time.Nanosecond,
 				EvictionStrategy: rapid.SampledFrom([]tier.Policy{tier.LRU, tier.LFU, tier.AGE}).Draw(rt, "policy"),
 			}, specs...)
 			if err != nil {

@@ -17,7 +17,7 @@ func TestUnknownSchemeNamesTheForgottenImport(t *testing.T) {
 	if !errors.Is(err, tier.ErrUnknownDriver) || !strings.Contains(err.Error(), `unknown tier driver "cassandra" (forgotten import?)`) {
 		t.Fatalf("OpenTier of an unknown scheme = %v", err)
 	}
-	cfg := tier.Config{Chain: []tier.TierSpec{{URL: "cassandra://host/ks"}}}
+	cfg := tier.Config{Tiers: []tier.TierSpec{{URL: "cassandra://host/ks"}}}
 	if _, err := tier.Open(context.Background(), cfg); !errors.Is(err, tier.ErrUnknownDriver) {
 		t.Fatalf("Open with an unknown scheme = %v", err)
 	}

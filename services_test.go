@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 	"github.com/stackmemoryai/tier/internal/testenv"
 	_ "github.com/stackmemoryai/tier/pgdriver"
 	_ "github.com/stackmemoryai/tier/redisdriver"
@@ -16,18 +17,17 @@ import (
 
 // openFullChain opens the spec's chain on real services: SQLite (1000
 // frames by default, here smaller), Redis (a cache), PostgreSQL.
-func openFullChain(t *testing.T, hotFrames int64) (*tier.Manager, tier.Config) {
+func openFullChain(t *testing.T, hotFrames int64) (*tier.Manager, config.Config) {
 	t.Helper()
-	cfg := tier.DefaultConfig()
+	cfg := config.Default()
 	cfg.SQLite.Path = filepath.Join(t.TempDir(), "frames.db")
 	cfg.SQLite.MaxFrames = hotFrames
 	cfg.Redis.URL = testenv.RedisTierURL(t)
-	cfg.Redis.MaxSize = 4 * tier.KB
+	cfg.Redis.MaxSize = 4 * config.KB
 	cfg.Postgres.URL = testenv.PostgresURL(t)
-	off := false
-	cfg.BackgroundSync = &off
-	cfg.BreakerCooldown = tier.Duration(50 * time.Millisecond)
-	m, err := tier.Open(context.Background(), cfg)
+	cfg.BackgroundSync = new(bool)
+	cfg.BreakerCooldown = config.Duration(50 * time.Millisecond)
+	m, err := config.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,16 +5,17 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier"
 )
 
 // Config is the StackMemory TierConfig: the three tiers of the spec, the
 // movement policy, and the background loop. The zero value of a field means
-// its default; [DefaultConfig] returns every default filled in.
+// its default; [Default] returns every default filled in.
 //
-// A Config is usually loaded with [LoadConfig] (file plus environment) and
+// A Config is usually loaded with [Load] (file plus environment) and
 // may then be adjusted in code. [Config.Validate] names every bad field.
 type Config struct {
 	SQLite   SQLiteConfig   `json:"sqlite"`
@@ -29,7 +30,7 @@ type Config struct {
 	PromotionWindow Duration `json:"promotionWindow,omitempty"`
 	// EvictionStrategy picks which frames leave a full tier first: LRU
 	// (default), LFU or AGE.
-	EvictionStrategy Policy `json:"evictionStrategy,omitempty"`
+	EvictionStrategy tier.Policy `json:"evictionStrategy,omitempty"`
 	// BackgroundSync runs demotion, healing and catch-up in the background
 	// every SyncInterval. Default true; set false to run them only on
 	// demand (Manager.Maintain, Migrate, Compact).
@@ -47,29 +48,10 @@ type Config struct {
 	// beside the SQLite file; in memory when Chain is set.
 	StatePath string `json:"statePath,omitempty"`
 
-	// Chain, when set, replaces the three tiers above with any chain of
-	// tiers, first (hottest) to last. Not read from config files.
-	Chain []TierSpec `json:"-"`
 	// Logger receives the library's log events. Default: slog.Default().
 	Logger *slog.Logger `json:"-"`
 	// Hooks let a host feed its own metrics. Not read from config files.
-	Hooks Hooks `json:"-"`
-}
-
-// Hooks are optional callbacks for a host's own metrics or tracing. Each
-// may be nil. They are called synchronously, from any goroutine, so they
-// must be fast and safe for concurrent use; they must not call the Manager.
-type Hooks struct {
-	// OnCall is called after every call to a tier: its level and name, the
-	// operation ("get", "put", "delete", "query", "other"), how long it
-	// took, and its error (nil on success; not-found is not an error).
-	OnCall func(level int, tier, op string, took time.Duration, err error)
-	// OnMove is called after frames moved between tiers (down or up).
-	OnMove func(from, to, frames int)
-	// OnBreaker is called when a tier's circuit breaker changes state:
-	// "open" when the tier is considered down, "half-open" while probing,
-	// "closed" when it is back.
-	OnBreaker func(level int, tier, state string)
+	Hooks tier.Hooks `json:"-"`
 }
 
 // SQLiteConfig configures the hot tier, an embedded SQLite file.
@@ -120,31 +102,6 @@ type PostgresConfig struct {
 	Timeout Duration `json:"timeout,omitempty"`
 }
 
-// TierSpec describes one tier of an explicit chain (Config.Chain).
-type TierSpec struct {
-	// Name shows in errors, Status and Stats; default the URL scheme.
-	Name string
-	// URL opens the tier through the registry. Ignored when Tier is set.
-	URL string
-	// Tier is an already open tier; the Manager closes it on Close.
-	Tier driver.Tier
-	// Limits the manager enforces by moving frames to the next tier.
-	Limits Limits
-	// Timeout bounds each call to the tier on one frame; calls on many
-	// frames get ten times as long (at least 5s). Default: none for the
-	// first tier (local: its driver bounds lock waits), 500ms for others.
-	Timeout time.Duration
-}
-
-// Limits are the budgets of a tier. A zero field means no limit. The last
-// tier of a chain keeps everything it is given whatever its limits.
-type Limits struct {
-	MaxFrames int64 `json:"max_frames"`
-	MaxBytes  int64 `json:"max_bytes"`
-	// MaxIdle moves frames not read for this long.
-	MaxIdle time.Duration `json:"max_idle_ns"`
-}
-
 // Defaults of the StackMemory spec.
 const (
 	DefaultSQLiteMaxSize      = 500 * MB
@@ -163,9 +120,9 @@ const (
 	DefaultPostgresTimeout    = 200 * time.Millisecond
 )
 
-// DefaultConfig returns the spec's defaults: SQLite alone, LRU eviction,
+// Default returns the spec's defaults: SQLite alone, LRU eviction,
 // background sync every minute.
-func DefaultConfig() Config {
+func Default() Config {
 	var c Config
 	c.fillDefaults()
 	return c
@@ -187,13 +144,13 @@ func (c *Config) fillDefaults() {
 	}
 	setIfZero(&c.PromotionThreshold, DefaultPromotionThreshold)
 	setIfZero(&c.PromotionWindow, Duration(DefaultPromotionWindow))
-	setIfZero(&c.EvictionStrategy, LRU)
+	setIfZero(&c.EvictionStrategy, tier.LRU)
 	if c.BackgroundSync == nil {
 		on := true
 		c.BackgroundSync = &on
 	}
 	setIfZero(&c.SyncInterval, Duration(DefaultSyncInterval))
-	setIfZero(&c.MaxFrameSize, DefaultMaxFrameSize)
+	setIfZero(&c.MaxFrameSize, tier.DefaultMaxFrameSize)
 	setIfZero(&c.BreakerCooldown, Duration(DefaultBreakerCooldown))
 }
 
@@ -204,23 +161,15 @@ func setIfZero[T comparable](p *T, v T) {
 	}
 }
 
-// FieldError names one bad field of a Config.
-type FieldError struct {
-	Field  string // JSON path, like "redis.ttl"
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
-
 // Validate checks c after filling defaults, and reports every bad field at
-// once: the error wraps ErrBadConfig and one *FieldError per field
+// once: the error wraps tier.ErrBadConfig and one *FieldError per field
 // (errors.As finds the first; the message lists all). It never includes a
 // URL's password.
 func (c Config) Validate() error {
 	c.fillDefaults()
 	var errs []error
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+		errs = append(errs, &tier.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 	if c.SQLite.MaxSize < 0 {
 		bad("sqlite.maxSize", "must not be negative")
@@ -258,8 +207,8 @@ func (c Config) Validate() error {
 		if u.url == "" {
 			continue
 		}
-		if scheme, err := schemeOf(u.url); err != nil || !slices.Contains(u.schemes, scheme) {
-			bad(u.field, "%q is not a %s:// URL", Redact(u.url), u.schemes[0])
+		if scheme, _, ok := strings.Cut(u.url, "://"); !ok || !slices.Contains(u.schemes, scheme) {
+			bad(u.field, "%q is not a %s:// URL", tier.Redact(u.url), u.schemes[0])
 		}
 	}
 	if l := *c.Postgres.CompressionLevel; l < 0 || l > 11 {
@@ -274,7 +223,7 @@ func (c Config) Validate() error {
 	if c.PromotionWindow < 0 {
 		bad("promotionWindow", "must not be negative")
 	}
-	if !validPolicy(c.EvictionStrategy) {
+	if _, err := tier.ParsePolicy(string(c.EvictionStrategy)); err != nil {
 		bad("evictionStrategy", "%q is not one of LRU, LFU, AGE", string(c.EvictionStrategy))
 	}
 	if c.SyncInterval < Duration(time.Second) {
@@ -286,16 +235,8 @@ func (c Config) Validate() error {
 	if c.MaxFrameSize < 2 {
 		bad("maxFrameSize", "must be at least 2 bytes")
 	}
-	for i, s := range c.Chain {
-		if s.Tier == nil && s.URL == "" {
-			bad(fmt.Sprintf("chain[%d]", i), "needs a URL or an open Tier")
-		}
-		if s.Limits.MaxFrames < 0 || s.Limits.MaxBytes < 0 || s.Limits.MaxIdle < 0 || s.Timeout < 0 {
-			bad(fmt.Sprintf("chain[%d]", i), "limits and timeout must not be negative")
-		}
-	}
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", ErrBadConfig, errors.Join(errs...))
+	return fmt.Errorf("%w: %w", tier.ErrBadConfig, errors.Join(errs...))
 }

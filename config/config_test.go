@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 func TestDefaultConfigHasTheSpecDefaults(t *testing.T) {
-	c := tier.DefaultConfig()
-	if c.SQLite.MaxFrames != 1000 || c.SQLite.MaxSize != 500*tier.MB || time.Duration(c.SQLite.MaxAge) != 24*time.Hour {
+	c := config.Default()
+	if c.SQLite.MaxFrames != 1000 || c.SQLite.MaxSize != 500*config.MB || time.Duration(c.SQLite.MaxAge) != 24*time.Hour {
 		t.Errorf("sqlite defaults = %+v", c.SQLite)
 	}
-	if time.Duration(c.Redis.TTL) != 24*time.Hour || time.Duration(c.Redis.MaxAge) != 7*24*time.Hour || c.Redis.MaxSize != tier.GB {
+	if time.Duration(c.Redis.TTL) != 24*time.Hour || time.Duration(c.Redis.MaxAge) != 7*24*time.Hour || c.Redis.MaxSize != config.GB {
 		t.Errorf("redis defaults = %+v", c.Redis)
 	}
 	if c.EvictionStrategy != tier.LRU || !*c.BackgroundSync || c.PromotionThreshold < 1 {
@@ -40,11 +41,11 @@ func TestLoadConfigReadsTheSpecShapeAndEnvironmentWins(t *testing.T) {
 	t.Setenv("REDIS_URL", "redis://env-host:6380/1")
 	t.Setenv("STACKMEMORY_POSTGRES_URL", "postgres://u:envpw@env-host/db")
 	t.Setenv("DATABASE_URL", "postgres://ignored")
-	c, err := tier.LoadConfig(path)
+	c, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SQLite.MaxFrames != 200 || c.SQLite.MaxSize != 50*tier.MB || time.Duration(c.SQLite.MaxAge) != time.Hour {
+	if c.SQLite.MaxFrames != 200 || c.SQLite.MaxSize != 50*config.MB || time.Duration(c.SQLite.MaxAge) != time.Hour {
 		t.Errorf("sqlite = %+v", c.SQLite)
 	}
 	if time.Duration(c.Redis.TTL) != time.Hour || time.Duration(c.Redis.MaxAge) != 72*time.Hour {
@@ -67,7 +68,7 @@ func TestLoadConfigMissingFileMeansDefaults(t *testing.T) {
 	t.Setenv("STACKMEMORY_REDIS_URL", "")
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("STACKMEMORY_POSTGRES_URL", "")
-	c, err := tier.LoadConfig(filepath.Join(t.TempDir(), "none.json"))
+	c, err := config.Load(filepath.Join(t.TempDir(), "none.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,16 +92,16 @@ func TestBadConfigFilesAreRefusedWithTheirFields(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "config.json")
 			writeFile(t, path, tc.body)
-			_, err := tier.LoadConfig(path)
+			_, err := config.Load(path)
 			if !errors.Is(err, tier.ErrBadConfig) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("LoadConfig = %v; want ErrBadConfig mentioning %q", err, tc.want)
+				t.Fatalf("Load = %v; want ErrBadConfig mentioning %q", err, tc.want)
 			}
 		})
 	}
 }
 
 func TestValidateNamesEveryBadField(t *testing.T) {
-	c := tier.Config{PromotionThreshold: -1, EvictionStrategy: "MRU", SyncInterval: tier.Duration(time.Millisecond)}
+	c := config.Config{PromotionThreshold: -1, EvictionStrategy: "MRU", SyncInterval: config.Duration(time.Millisecond)}
 	c.SQLite.MaxFrames = -5
 	err := c.Validate()
 	for _, field := range []string{"promotionThreshold", "evictionStrategy", "syncInterval", "sqlite.maxFrames"} {

@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/stackmemoryai/tier"
 )
 
-// Environment variables read by LoadConfig and ConfigFromEnv. For each URL
+// Environment variables read by Load and FromEnv. For each URL
 // the STACKMEMORY_ name wins over the common one.
 const (
 	EnvRedisURL       = "STACKMEMORY_REDIS_URL"
@@ -26,7 +28,7 @@ const (
 func DefaultDir() (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("%w: no home directory to keep ~/.stackmemory in: %v", ErrBadConfig, err)
+		return "", fmt.Errorf("%w: no home directory to keep ~/.stackmemory in: %v", tier.ErrBadConfig, err)
 	}
 	return filepath.Join(home, ".stackmemory"), nil
 }
@@ -40,12 +42,12 @@ func DefaultConfigPath() (string, error) {
 	return filepath.Join(dir, "config.json"), nil
 }
 
-// LoadConfig reads the config file at path ("" means DefaultConfigPath),
-// applies the environment over it (ConfigFromEnv), fills defaults and
+// Load reads the config file at path ("" means DefaultConfigPath),
+// applies the environment over it (FromEnv), fills defaults and
 // validates the result. A missing file is not an error: the defaults apply.
 // A file that is not valid JSON, has unknown fields or bad values gives an
-// error wrapping ErrBadConfig that names the file and the fields.
-func LoadConfig(path string) (Config, error) {
+// error wrapping tier.ErrBadConfig that names the file and the fields.
+func Load(path string) (Config, error) {
 	if path == "" {
 		p, err := DefaultConfigPath()
 		if err != nil {
@@ -58,14 +60,14 @@ func LoadConfig(path string) (Config, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return Config{}, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return Config{}, fmt.Errorf("%w: %v", tier.ErrBadConfig, err)
 	default:
 		defer f.Close()
-		if c, err = ParseConfig(f); err != nil {
+		if c, err = Parse(f); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	c = ConfigFromEnv(c)
+	c = FromEnv(c)
 	c.fillDefaults()
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
@@ -73,22 +75,22 @@ func LoadConfig(path string) (Config, error) {
 	return c, nil
 }
 
-// ParseConfig decodes a config in the spec's JSON shape. Unknown fields and
-// trailing data are errors wrapping ErrBadConfig. It does not fill defaults
+// Parse decodes a config in the spec's JSON shape. Unknown fields and
+// trailing data are errors wrapping tier.ErrBadConfig. It does not fill defaults
 // or validate.
-func ParseConfig(r io.Reader) (Config, error) {
+func Parse(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
-		return Config{}, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return Config{}, fmt.Errorf("%w: %v", tier.ErrBadConfig, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%w: %v", ErrBadConfig, describeJSONError(data, err))
+		return Config{}, fmt.Errorf("%w: %v", tier.ErrBadConfig, describeJSONError(data, err))
 	}
 	if dec.More() {
-		return Config{}, fmt.Errorf("%w: data after the config object", ErrBadConfig)
+		return Config{}, fmt.Errorf("%w: data after the config object", tier.ErrBadConfig)
 	}
 	return c, nil
 }
@@ -106,11 +108,11 @@ func describeJSONError(data []byte, err error) string {
 	return err.Error()
 }
 
-// ConfigFromEnv returns c with the environment applied: tier URLs from
+// FromEnv returns c with the environment applied: tier URLs from
 // STACKMEMORY_REDIS_URL (else REDIS_URL) and STACKMEMORY_POSTGRES_URL (else
 // DATABASE_URL), and the SQLite path from STACKMEMORY_SQLITE_PATH. Unset
 // variables leave c as it is.
-func ConfigFromEnv(c Config) Config {
+func FromEnv(c Config) Config {
 	if u := firstEnv(EnvRedisURL, EnvRedisURLCommon); u != "" {
 		c.Redis.URL = u
 	}
@@ -136,16 +138,10 @@ func firstEnv(names ...string) string {
 // replaced by "xxxxx".
 func (c Config) Redacted() Config {
 	if c.Redis.URL != "" {
-		c.Redis.URL = Redact(c.Redis.URL)
+		c.Redis.URL = tier.Redact(c.Redis.URL)
 	}
 	if c.Postgres.URL != "" {
-		c.Postgres.URL = Redact(c.Postgres.URL)
-	}
-	c.Chain = append([]TierSpec(nil), c.Chain...)
-	for i := range c.Chain {
-		if c.Chain[i].URL != "" {
-			c.Chain[i].URL = Redact(c.Chain[i].URL)
-		}
+		c.Postgres.URL = tier.Redact(c.Postgres.URL)
 	}
 	return c
 }

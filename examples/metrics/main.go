@@ -27,7 +27,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 	_ "github.com/stackmemoryai/tier/pgdriver"
 	_ "github.com/stackmemoryai/tier/redisdriver"
 )
@@ -45,11 +45,11 @@ func main() {
 }
 
 func run(ctx context.Context, addr string, once bool, out io.Writer) error {
-	cfg, err := tier.LoadConfig("")
+	cfg, err := config.Load("")
 	if err != nil {
 		return err
 	}
-	m, err := tier.Open(ctx, cfg)
+	m, err := config.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // isolate points the store at an empty HOME with no tier from the
 // environment.
 func isolate(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
-	for _, name := range []string{"REDIS_URL", "DATABASE_URL", tier.EnvRedisURL, tier.EnvPostgresURL, tier.EnvSQLitePath} {
+	for _, name := range []string{"REDIS_URL", "DATABASE_URL", config.EnvRedisURL, config.EnvPostgresURL, config.EnvSQLitePath} {
 		t.Setenv(name, "")
 		os.Unsetenv(name)
 	}

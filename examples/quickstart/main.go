@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 func main() {
@@ -27,13 +28,12 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := tier.LoadConfig("") // ~/.stackmemory/config.json if any, then the environment
+	cfg, err := config.Load("") // ~/.stackmemory/config.json if any, then the environment
 	if err != nil {
 		return err
 	}
-	off := false
-	cfg.BackgroundSync = &off // a short run: nothing to move in the background
-	m, err := tier.Open(ctx, cfg)
+	cfg.BackgroundSync = new(bool) // a short run: nothing to move in the background
+	m, err := config.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

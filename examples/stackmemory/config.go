@@ -8,14 +8,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // configView is the output of `config show`.
 type configView struct {
-	ConfigFile      string      `json:"config_file"`
-	ConfigFileFound bool        `json:"config_file_found"`
-	Drivers         []string    `json:"drivers"`
-	Config          tier.Config `json:"config"`
+	ConfigFile      string        `json:"config_file"`
+	ConfigFileFound bool          `json:"config_file_found"`
+	Drivers         []string      `json:"drivers"`
+	Config          config.Config `json:"config"`
 }
 
 func (a *app) configShowCommand() *cobra.Command {

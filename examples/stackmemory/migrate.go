@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // migrateFlags are the options of `storage migrate`.
@@ -105,7 +106,7 @@ func (fl migrateFlags) options() (tier.MigrateOptions, error) {
 		opts.SessionID = id
 	}
 	if fl.olderThan != "" {
-		d, err := tier.ParseDuration(fl.olderThan)
+		d, err := config.ParseDuration(fl.olderThan)
 		if err != nil || d <= 0 {
 			return opts, usageErrorf("--older-than %q: want a positive duration like 24h or 7d", fl.olderThan)
 		}

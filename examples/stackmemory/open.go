@@ -11,6 +11,7 @@ import (
 
 	"github.com/stackmemoryai/tier"
 	// The CLI knows every tier of the StackMemory spec.
+	"github.com/stackmemoryai/tier/config"
 	_ "github.com/stackmemoryai/tier/pgdriver"
 	_ "github.com/stackmemoryai/tier/redisdriver"
 )
@@ -23,22 +24,22 @@ const openTimeout = 10 * time.Second
 // file named with --config must exist; the default one may be missing.
 // The CLI is a short-lived process, so background sync is off: commands do
 // the work explicitly.
-func (a *app) loadConfig() (tier.Config, string, error) {
+func (a *app) loadConfig() (config.Config, string, error) {
 	path := a.configPath
 	if path != "" {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return tier.Config{}, path, withCode(exitConfig, fmt.Errorf("config file %s does not exist", path))
+			return config.Config{}, path, withCode(exitConfig, fmt.Errorf("config file %s does not exist", path))
 		}
 	} else {
-		p, err := tier.DefaultConfigPath()
+		p, err := config.DefaultConfigPath()
 		if err != nil {
-			return tier.Config{}, "", err
+			return config.Config{}, "", err
 		}
 		path = p
 	}
-	cfg, err := tier.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
-		return tier.Config{}, path, err
+		return config.Config{}, path, err
 	}
 	if a.sqlitePath != "" {
 		cfg.SQLite.Path = a.sqlitePath
@@ -49,12 +50,11 @@ func (a *app) loadConfig() (tier.Config, string, error) {
 	if a.postgresURL != "" {
 		cfg.Postgres.URL = a.postgresURL
 	}
-	off := false
-	cfg.BackgroundSync = &off
+	cfg.BackgroundSync = new(bool)
 	cfg.Logger = a.log
 	a.secrets = append(a.secrets, passwordOf(cfg.Redis.URL), passwordOf(cfg.Postgres.URL))
 	if err := cfg.Validate(); err != nil {
-		return tier.Config{}, path, err
+		return config.Config{}, path, err
 	}
 	return cfg, path, nil
 }
@@ -75,7 +75,7 @@ func passwordOf(raw string) string {
 // session is an open Manager and what the command should know about it.
 type session struct {
 	m   *tier.Manager
-	cfg tier.Config
+	cfg config.Config
 	// configFile is the config file that was read (it may not exist).
 	configFile string
 }
@@ -113,7 +113,7 @@ func (a *app) open(ctx context.Context) (*session, error) {
 	}
 	octx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	m, err := tier.Open(octx, cfg)
+	m, err := config.Open(octx, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

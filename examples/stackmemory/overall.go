@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // overallStatus is the output of `status`: where things are configured,
@@ -74,11 +74,11 @@ func version() string {
 }
 
 // sqlitePath is the tier 1 file in use.
-func sqlitePath(cfg tier.Config) string {
+func sqlitePath(cfg config.Config) string {
 	if cfg.SQLite.Path != "" {
 		return cfg.SQLite.Path
 	}
-	if dir, err := tier.DefaultDir(); err == nil {
+	if dir, err := config.DefaultDir(); err == nil {
 		return filepath.Join(dir, "frames.db")
 	}
 	return "~/.stackmemory/frames.db"

@@ -59,7 +59,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // Environment variables of a child process.
@@ -138,7 +138,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.SyncInterval, "sync-interval", time.Second, "pause between background maintenance cycles")
 	fs.DurationVar(&o.Settle, "settle", 5*time.Second, "reads go on this long after the last fault ends")
 	fs.DurationVar(&o.Recovery, "recovery", 2*time.Minute, "at most this long to wait, after the workload, for the tiers to heal before the audit")
-	fs.Int64Var(&o.HotFrames, "hot-frames", tier.DefaultSQLiteMaxFrames, "frame limit of tier 1 (SQLite)")
+	fs.Int64Var(&o.HotFrames, "hot-frames", config.DefaultSQLiteMaxFrames, "frame limit of tier 1 (SQLite)")
 	warm := fs.String("warm-bytes", "", "byte limit of tier 2 (Redis), like 64MB (default the spec's 1GB)")
 	faults := fs.String("faults", "", "fault schedule, like redis-down@10s+10s,postgres-down@30s+10s,both-down@50s+10s,crash@70s (kinds: "+strings.Join(faultKinds, ", ")+")")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
@@ -153,7 +153,7 @@ func parseFlags(args []string) (options, error) {
 		o.Frames = 2000
 	}
 	if *warm != "" {
-		b, err := tier.ParseByteSize(*warm)
+		b, err := config.ParseByteSize(*warm)
 		if err != nil {
 			return o, fmt.Errorf("-warm-bytes: %w", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 	_ "github.com/stackmemoryai/tier/pgdriver"
 	_ "github.com/stackmemoryai/tier/redisdriver"
 	"golang.org/x/time/rate"
@@ -63,17 +64,17 @@ type segmentResult struct {
 }
 
 // config turns sp into the library's configuration.
-func (sp *spec) config(logger *slog.Logger) tier.Config {
-	cfg := tier.DefaultConfig()
+func (sp *spec) config(logger *slog.Logger) config.Config {
+	cfg := config.Default()
 	cfg.SQLite.Path = filepath.Join(sp.Dir, "frames.db")
 	cfg.SQLite.MaxFrames = sp.HotFrames
 	cfg.Redis.URL = sp.RedisURL
 	cfg.Redis.KeyPrefix = sp.RedisPrefix
 	if sp.WarmBytes > 0 {
-		cfg.Redis.MaxSize = tier.ByteSize(sp.WarmBytes)
+		cfg.Redis.MaxSize = config.ByteSize(sp.WarmBytes)
 	}
 	cfg.Postgres.URL = sp.PostgresURL
-	cfg.SyncInterval = tier.Duration(sp.SyncInterval)
+	cfg.SyncInterval = config.Duration(sp.SyncInterval)
 	cfg.Logger = logger
 	return cfg
 }
@@ -92,7 +93,7 @@ func runSegment(ctx context.Context, sp *spec, snapshot string) (*segmentResult,
 		return nil, err
 	}
 	defer mdl.close()
-	m, err := tier.Open(ctx, sp.config(slog.New(logs)))
+	m, err := config.Open(ctx, sp.config(slog.New(logs)))
 	if err != nil {
 		return nil, fmt.Errorf("open the tiers: %w", err)
 	}

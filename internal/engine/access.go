@@ -62,7 +62,7 @@ func (b *readBuffer) take() map[int]map[string]driver.Access {
 
 // noteRead records a read served by l, and asks for a promotion when a
 // frame of a lower tier is read often enough.
-func (m *Manager) noteRead(l *link, rec driver.Record) {
+func (m *Engine) noteRead(l *link, rec driver.Record) {
 	now := m.now()
 	if now.Sub(rec.LastAccess) >= accessGranularity && m.reads.add(l.level, rec.ID, now) {
 		m.goBackground(func(ctx context.Context) {
@@ -79,7 +79,7 @@ func (m *Manager) noteRead(l *link, rec driver.Record) {
 
 // flushReads hands buffered reads to the tiers. Reads of a tier that
 // cannot be reached are dropped: they only order eviction.
-func (m *Manager) flushReads(ctx context.Context) error {
+func (m *Engine) flushReads(ctx context.Context) error {
 	var errs []error
 	for level, hits := range m.reads.take() {
 		l := m.chain[level-1]

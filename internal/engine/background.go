@@ -17,7 +17,7 @@ const statsPersistEvery = 10
 // startBackground starts the goroutines that live as long as the manager:
 // the read-statistics flusher and, when Config.BackgroundSync is on, the
 // maintenance loop.
-func (m *Manager) startBackground(ctx context.Context) {
+func (m *Engine) startBackground(ctx context.Context) {
 	m.taskCtx, m.stopTasks = context.WithCancel(context.Background())
 	m.bgSlots = make(chan struct{}, maxBackgroundTasks)
 	m.bgDone.Add(1)
@@ -42,7 +42,7 @@ func (m *Manager) startBackground(ctx context.Context) {
 			}
 		}
 	}()
-	if *m.cfg.BackgroundSync {
+	if m.cfg.Background {
 		m.bgDone.Add(1)
 		go func() {
 			defer m.bgDone.Done()
@@ -57,7 +57,7 @@ const closeGrace = 5 * time.Second
 
 // stopBackground stops the loops, lets running tasks finish for up to
 // closeGrace, then cancels them, and waits for every goroutine.
-func (m *Manager) stopBackground() {
+func (m *Engine) stopBackground() {
 	m.stop()
 	finished := make(chan struct{})
 	go func() {
@@ -76,7 +76,7 @@ func (m *Manager) stopBackground() {
 // goBackground runs task in a goroutine that Close waits for. It must be
 // called while the caller holds the manager open (between enter and
 // leave). When too many tasks run already, task is dropped.
-func (m *Manager) goBackground(task func(ctx context.Context)) {
+func (m *Engine) goBackground(task func(ctx context.Context)) {
 	select {
 	case m.bgSlots <- struct{}{}:
 	default:

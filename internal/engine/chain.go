@@ -11,13 +11,6 @@ import (
 	"github.com/stackmemoryai/tier/driver"
 )
 
-// defaultTierTimeout bounds calls to a tier below the first when its spec
-// sets none. The first tier gets no deadline of the manager's by default:
-// it is local, its driver bounds lock waits itself (SQLite's busy
-// timeout), and a deadline on every call costs a hot read about a fifth of
-// its time.
-const defaultTierTimeout = 500 * time.Millisecond
-
 // link is one tier of the chain with what the manager knows about it: its
 // optional interfaces (found once, at Open), limits and timeout.
 type link struct {
@@ -32,21 +25,23 @@ type link struct {
 	// opened again starts with a closed breaker.
 	newBreaker func() *breaker
 
-	cur atomic.Pointer[handle] // the open tier; see pendingTier
-	url string                 // to open the tier again while it is pending
+	cur  atomic.Pointer[handle]                     // the open tier; see pendingTier
+	open func(context.Context) (driver.Tier, error) // to open the tier again while it is pending
 }
 
 // handle is an open tier and the optional interfaces it implements, found
 // once when it was opened.
 type handle struct {
-	tier      driver.Tier
-	breaker   *breaker
-	durable   bool
-	batcher   driver.Batcher   // nil when the tier has none
-	querier   driver.Querier   // nil when the tier has none
-	pinger    driver.Pinger    // nil when the tier has none
-	compactor driver.Compactor // nil when the tier has none
-	deleter   driver.BatchDeleter
+	tier       driver.Tier
+	breaker    *breaker
+	durable    bool
+	batcher    driver.Batcher   // nil when the tier has none
+	querier    driver.Querier   // nil when the tier has none
+	pinger     driver.Pinger    // nil when the tier has none
+	compactor  driver.Compactor // nil when the tier has none
+	deleter    driver.BatchDeleter
+	compressor driver.Compressor  // nil when the tier stores documents raw
+	limiter    driver.SizeLimiter // nil when the tier holds documents of any size
 }
 
 func newHandle(t driver.Tier, b *breaker) *handle {
@@ -56,21 +51,23 @@ func newHandle(t driver.Tier, b *breaker) *handle {
 	h.pinger, _ = t.(driver.Pinger)
 	h.compactor, _ = t.(driver.Compactor)
 	h.deleter, _ = t.(driver.BatchDeleter)
+	h.compressor, _ = t.(driver.Compressor)
+	h.limiter, _ = t.(driver.SizeLimiter)
 	return h
 }
 
 // h returns the tier's current handle.
 func (l *link) h() *handle { return l.cur.Load() }
 
-func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cooldown time.Duration, log *slog.Logger, hooks Hooks) *link {
+func newLink(level int, spec TierSpec, stats *statsRecorder, cooldown time.Duration, log *slog.Logger, hooks Hooks) *link {
 	l := &link{
 		level:   level,
 		name:    spec.Name,
-		scheme:  scheme,
+		scheme:  spec.Scheme,
 		limits:  spec.Limits,
 		timeout: spec.Timeout,
 		stats:   stats,
-		url:     spec.URL,
+		open:    spec.Open,
 		hooks:   hooks,
 	}
 	l.newBreaker = func() *breaker {
@@ -85,10 +82,7 @@ func newLink(level int, spec TierSpec, scheme string, stats *statsRecorder, cool
 	}
 	l.cur.Store(newHandle(spec.Tier, l.newBreaker()))
 	if l.name == "" {
-		l.name = scheme
-	}
-	if l.timeout == 0 && level > 1 {
-		l.timeout = defaultTierTimeout
+		l.name = l.scheme
 	}
 	return l
 }
@@ -150,7 +144,7 @@ func (l *link) callWithin(ctx context.Context, timeout time.Duration, name strin
 	}
 	done(err)
 	if l.hooks.OnCall != nil {
-		l.hooks.OnCall(l.level, l.name, name, took, err)
+		l.hooks.OnCall(ctx, Call{Level: l.level, Tier: l.name, Op: name, Took: took, Err: err})
 	}
 	return err
 }

@@ -28,7 +28,7 @@ type CompactReport struct {
 // asks every tier that can to reclaim space (and to apply its retention).
 // It runs under the mover lease; while another process holds it, Compact
 // fails with ErrBusy.
-func (m *Manager) Compact(ctx context.Context) (CompactReport, error) {
+func (m *Engine) Compact(ctx context.Context) (CompactReport, error) {
 	if err := m.enter(); err != nil {
 		return CompactReport{}, err
 	}
@@ -67,7 +67,7 @@ func (m *Manager) Compact(ctx context.Context) (CompactReport, error) {
 
 // removeStale walks the frames of the first tier and drops the copies
 // below them that are older, or that sit in a cache.
-func (m *Manager) removeStale(ctx context.Context) (int, error) {
+func (m *Engine) removeStale(ctx context.Context) (int, error) {
 	hot := m.chain[0]
 	u, err := hot.usage(ctx)
 	if err != nil {
@@ -75,7 +75,7 @@ func (m *Manager) removeStale(ctx context.Context) (int, error) {
 	}
 	var metas []driver.Meta
 	err = hot.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-		metas, err = hot.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
+		metas, err = hot.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: int(u.Frames) + moveBatchSize})
 		return err
 	})
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // healMoves finishes or abandons the moves the journal holds: moves a
 // crashed process, or a failed tier, left half done. It must run under the
 // mover lease, so no live process is in the middle of one of them.
-func (m *Manager) healMoves(ctx context.Context) (finished, abandoned int, err error) {
+func (m *Engine) healMoves(ctx context.Context) (finished, abandoned int, err error) {
 	for {
 		moves, err := m.state.PendingMoves(ctx, m.now().Add(time.Second), 200)
 		if err != nil || len(moves) == 0 {
@@ -41,7 +41,7 @@ func (m *Manager) healMoves(ctx context.Context) (finished, abandoned int, err e
 // healMove settles one journaled move. It reports done == true when the
 // move was completed, false when it was abandoned (the source keeps the
 // frame).
-func (m *Manager) healMove(ctx context.Context, mv state.Move) (done bool, err error) {
+func (m *Engine) healMove(ctx context.Context, mv state.Move) (done bool, err error) {
 	if mv.From < 1 || mv.From > len(m.chain) || mv.To < 1 || mv.To > len(m.chain) || mv.Also > len(m.chain) {
 		// The chain changed since the move began: nothing safe to finish.
 		return false, m.state.EndMoves(ctx, mv.From, []string{mv.FrameID})

@@ -9,7 +9,7 @@ const (
 )
 
 // hook reports a step of a move to the test hook, if any.
-func (m *Manager) hook(step string) {
+func (m *Engine) hook(step string) {
 	if m.onStep != nil {
 		m.onStep(step)
 	}

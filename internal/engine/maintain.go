@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"os"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ const (
 )
 
 // maintainLoop runs a maintenance cycle every SyncInterval until ctx ends.
-func (m *Manager) maintainLoop(ctx context.Context) {
+func (m *Engine) maintainLoop(ctx context.Context) {
 	wait := time.Duration(m.cfg.SyncInterval)
 	for {
 		select {
@@ -80,7 +81,7 @@ type MaintenanceReport struct {
 // Only one process at a time moves frames of a state file: when another
 // holds the lease, Maintain returns at once with an error wrapping
 // ErrBusy.
-func (m *Manager) Maintain(ctx context.Context) (MaintenanceReport, error) {
+func (m *Engine) Maintain(ctx context.Context) (MaintenanceReport, error) {
 	if err := m.enter(); err != nil {
 		return MaintenanceReport{}, err
 	}
@@ -88,10 +89,7 @@ func (m *Manager) Maintain(ctx context.Context) (MaintenanceReport, error) {
 	return m.maintain(ctx)
 }
 
-// ErrBusy means another process is moving frames of the same state file.
-var ErrBusy = errors.New("tier: another process is moving frames")
-
-func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
+func (m *Engine) maintain(ctx context.Context) (MaintenanceReport, error) {
 	var rep MaintenanceReport
 	release, err := m.takeLease(ctx)
 	if err != nil {
@@ -128,7 +126,7 @@ func (m *Manager) maintain(ctx context.Context) (MaintenanceReport, error) {
 
 // takeLease takes the mover lease of the state file, or fails with
 // ErrBusy. The returned function releases it.
-func (m *Manager) takeLease(ctx context.Context) (func(), error) {
+func (m *Engine) takeLease(ctx context.Context) (func(), error) {
 	err := m.state.AcquireLease(ctx, leaseName, m.owner, leaseTTL)
 	if errors.Is(err, state.ErrLeaseHeld) {
 		// A process of this machine that died holding the lease does
@@ -153,7 +151,7 @@ func (m *Manager) takeLease(ctx context.Context) (func(), error) {
 // demote moves frames out of l while it is over a limit, at most budget
 // frames. It returns how many moved, and a reason when frames over a limit
 // cannot move.
-func (m *Manager) demote(ctx context.Context, l *link, budget int) (int, string, error) {
+func (m *Engine) demote(ctx context.Context, l *link, budget int) (int, string, error) {
 	p, why, ok := m.planMove(l, l.level+1)
 	u, err := l.usage(ctx)
 	if err != nil {
@@ -175,12 +173,12 @@ func (m *Manager) demote(ctx context.Context, l *link, budget int) (int, string,
 	}
 	moved := 0
 	for moved < budget && ctx.Err() == nil {
-		q := driver.CandidateQuery{Policy: m.cfg.EvictionStrategy, Limit: min(moveBatchSize, budget-moved)}
+		q := driver.CandidateQuery{Policy: m.cfg.Policy, Limit: min(moveBatchSize, budget-moved)}
 		if over <= 0 {
 			if idleBefore.IsZero() {
 				break
 			}
-			q.Policy, q.AccessedBefore = LRU, idleBefore
+			q.Policy, q.AccessedBefore = driver.LRU, idleBefore
 		} else {
 			q.Limit = min(q.Limit, over)
 		}
@@ -238,7 +236,7 @@ func overLimits(u driver.Usage, lim Limits) int {
 // ownerID names this manager in the lease table: host/pid/unique.
 func ownerID() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), NewID())
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString())
 }
 
 // ownerIsDead reports whether owner names a process of this host that no

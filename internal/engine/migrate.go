@@ -45,7 +45,7 @@ type MigrateReport struct {
 // Migrate moves frames from every tier above opts.ToLevel down to it, with
 // the same crash-safe moves as the background demotion. It runs under the
 // mover lease; while another process holds it, Migrate fails with ErrBusy.
-func (m *Manager) Migrate(ctx context.Context, opts MigrateOptions) (MigrateReport, error) {
+func (m *Engine) Migrate(ctx context.Context, opts MigrateOptions) (MigrateReport, error) {
 	if err := m.enter(); err != nil {
 		return MigrateReport{}, err
 	}
@@ -111,7 +111,7 @@ var errStop = errors.New("stop")
 // selectFrames hands batches of IDs held by l that match opts to fn. It
 // lists through the tier's index when it has one, else through its
 // candidate order (filtering in memory).
-func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions, before time.Time,
+func (m *Engine) selectFrames(ctx context.Context, l *link, opts MigrateOptions, before time.Time,
 	remaining *int, fn func([]string) error) error {
 	take := func(ms []driver.Meta) []string {
 		var ids []string
@@ -159,13 +159,13 @@ func (m *Manager) selectFrames(ctx context.Context, l *link, opts MigrateOptions
 		}
 		return ctx.Err()
 	}
-	// No index: walk the AGE order. Moved frames leave the tier, so each
+	// No index: walk the driver.AGE order. Moved frames leave the tier, so each
 	// round sees new ones; a round with nothing new ends the walk.
 	seen := map[string]bool{}
 	for *remaining != 0 && ctx.Err() == nil {
 		var cands []driver.Meta
 		err := l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-			cands, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
+			cands, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
 			return err
 		})
 		if err != nil {

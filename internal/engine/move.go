@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/stackmemoryai/tier/driver"
-	"github.com/stackmemoryai/tier/internal/codec"
 	"github.com/stackmemoryai/tier/internal/state"
 )
 
@@ -35,7 +34,7 @@ type plan struct {
 
 // planMove picks the targets for frames leaving from toward level to. It
 // reports ok == false, with the reason, when no move keeps a durable copy.
-func (m *Manager) planMove(from *link, to int) (plan, string, bool) {
+func (m *Engine) planMove(from *link, to int) (plan, string, bool) {
 	p := plan{from: from, to: m.chain[to-1]}
 	if p.to.h().durable {
 		return p, "", true
@@ -61,7 +60,7 @@ type moveResult struct {
 
 // moveFrames moves the frames with the given IDs along p. Frames the
 // source no longer holds are skipped.
-func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveResult, error) {
+func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (moveResult, error) {
 	var res moveResult
 	recs, damaged, err := p.from.getSound(ctx, ids)
 	if err != nil {
@@ -90,7 +89,7 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 	}
 	m.hook(stepJournaled)
 
-	m.compressOnce(recs)
+	m.compressOnce(recs, p.to, p.also)
 	// The durable copy first: at no time is a cache the only copy.
 	targets := []*link{p.to}
 	if p.also != nil {
@@ -136,28 +135,36 @@ func (m *Manager) moveFrames(ctx context.Context, p plan, ids []string) (moveRes
 	return res, nil
 }
 
-// compressOnce encodes the documents that leave the first tier once, with
-// the configured brotli level, so every lower tier stores the same bytes
-// and none compresses them again. Tiers that store documents raw ignore
-// the encoded bytes.
-func (m *Manager) compressOnce(recs []driver.Record) {
-	level := *m.cfg.Postgres.CompressionLevel
+// compressOnce has the documents that leave toward targets compressed
+// once, by the first target that stores documents compressed (with its own
+// level and minimum size), so every lower tier stores the same bytes and
+// none compresses them again. Tiers that store documents raw ignore the
+// compressed bytes.
+func (m *Engine) compressOnce(recs []driver.Record, targets ...*link) {
+	var c driver.Compressor
+	for _, t := range targets {
+		if t != nil && t.h().compressor != nil {
+			c = t.h().compressor
+			break
+		}
+	}
+	if c == nil {
+		return
+	}
 	for i := range recs {
 		r := &recs[i]
-		if r.Compressed != nil || r.Size < compressMinSize {
+		if r.Compressed != nil {
 			continue
 		}
-		r.Compressed = codec.Compress(r.Data, level)
-		m.stats.compressed(r.Size, int64(len(r.Compressed)))
+		if r.Compressed = c.Compress(r.Data); r.Compressed != nil {
+			m.stats.compressed(r.Size, int64(len(r.Compressed)))
+		}
 	}
 }
 
-// compressMinSize is the smallest document worth compressing.
-const compressMinSize = 128
-
 // copyTo writes the records to t, except those t already holds at the same
 // version and checksum.
-func (m *Manager) copyTo(ctx context.Context, t *link, recs []driver.Record) error {
+func (m *Engine) copyTo(ctx context.Context, t *link, recs []driver.Record) error {
 	held, _, err := t.getSound(ctx, journalIDs(recs))
 	if err != nil {
 		return fmt.Errorf("copy to %s: %w", t, err)
@@ -181,7 +188,7 @@ func (m *Manager) copyTo(ctx context.Context, t *link, recs []driver.Record) err
 // verify reads the copies back from every target and returns the records
 // that every target holds at their version (or newer) with the right
 // checksum.
-func (m *Manager) verify(ctx context.Context, targets []*link, recs []driver.Record) ([]driver.Record, error) {
+func (m *Engine) verify(ctx context.Context, targets []*link, recs []driver.Record) ([]driver.Record, error) {
 	want := make(map[string]driver.Record, len(recs))
 	for _, r := range recs {
 		want[r.ID] = r
@@ -221,7 +228,7 @@ func holds(h, r driver.Record) bool {
 // sit above the newer one and be served first. A tier that cannot be
 // reached gets the removal through the outbox, and until then reads skip
 // the older copies.
-func (m *Manager) dropPassed(ctx context.Context, p plan, recs []driver.Record) {
+func (m *Engine) dropPassed(ctx context.Context, p plan, recs []driver.Record) {
 	for _, l := range m.chain[p.from.level : p.to.level-1] {
 		if l == p.also {
 			continue
@@ -245,7 +252,7 @@ func (m *Manager) dropPassed(ctx context.Context, p plan, recs []driver.Record) 
 // was being copied is removed from the destinations too (through the
 // outbox if one cannot be reached), so the move does not bring it back. It
 // returns how many frames moved.
-func (m *Manager) dropSource(ctx context.Context, p plan, recs []driver.Record) (moved int, ok bool) {
+func (m *Engine) dropSource(ctx context.Context, p plan, recs []driver.Record) (moved int, ok bool) {
 	dels := make([]driver.Deletion, len(recs))
 	for i, r := range recs {
 		// A Delete after this check removes the new copies itself.
@@ -266,7 +273,7 @@ func (m *Manager) dropSource(ctx context.Context, p plan, recs []driver.Record) 
 }
 
 // undoCopies removes the copies a move made of a frame deleted meanwhile.
-func (m *Manager) undoCopies(ctx context.Context, p plan, r driver.Record) {
+func (m *Engine) undoCopies(ctx context.Context, p plan, r driver.Record) {
 	for _, t := range []*link{p.to, p.also} {
 		if t == nil {
 			continue
@@ -297,13 +304,13 @@ func unverified(all, some []driver.Record) []driver.Record {
 
 // abandon removes journal entries of a move that failed before its copies
 // were verified: the source still holds every frame.
-func (m *Manager) abandon(ctx context.Context, from int, recs []driver.Record) {
+func (m *Engine) abandon(ctx context.Context, from int, recs []driver.Record) {
 	if err := m.state.EndMoves(context.WithoutCancel(ctx), from, journalIDs(recs)); err != nil {
 		m.log.Warn("journal cleanup failed; the next heal pass finishes it", "err", err)
 	}
 }
 
-func (m *Manager) withoutDeleted(recs []driver.Record) []driver.Record {
+func (m *Engine) withoutDeleted(recs []driver.Record) []driver.Record {
 	out := recs[:0]
 	for _, r := range recs {
 		if !m.isDeleted(r.ID, r.Version) {

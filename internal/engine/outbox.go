@@ -54,7 +54,7 @@ func (t *tombstones) get(id string) uint64 {
 // served: the frame was deleted, or a newer copy exists lower down, even if
 // some tier has not dropped the copy yet. It asks the state store too,
 // since another process may have queued the change.
-func (m *Manager) isDeleted(id string, version uint64) bool {
+func (m *Engine) isDeleted(id string, version uint64) bool {
 	if version <= m.gone.get(id) {
 		return true
 	}
@@ -67,7 +67,7 @@ func (m *Manager) isDeleted(id string, version uint64) bool {
 // first tier (a local file every process shares) at once, and no move
 // writes a retired copy there, so the read path of hot frames needs no
 // state-store query.
-func (m *Manager) retired(l *link, id string, version uint64) bool {
+func (m *Engine) retired(l *link, id string, version uint64) bool {
 	if l.level == 1 {
 		return version <= m.gone.get(id)
 	}
@@ -75,7 +75,7 @@ func (m *Manager) retired(l *link, id string, version uint64) bool {
 }
 
 // postponeDeletes queues the deletes of id that failed, one per tier.
-func (m *Manager) postponeDeletes(ctx context.Context, id string, upTo uint64, levels []int) error {
+func (m *Engine) postponeDeletes(ctx context.Context, id string, upTo uint64, levels []int) error {
 	changes := make([]state.Change, len(levels))
 	for i, level := range levels {
 		changes[i] = state.Change{Level: level, Op: state.OpDelete, FrameID: id, Version: upTo}
@@ -86,7 +86,7 @@ func (m *Manager) postponeDeletes(ctx context.Context, id string, upTo uint64, l
 // replayOutbox delivers queued changes, oldest first. A tier that still
 // cannot be reached keeps its changes, in order, for the next cycle. It
 // returns how many changes were delivered.
-func (m *Manager) replayOutbox(ctx context.Context) int {
+func (m *Engine) replayOutbox(ctx context.Context) int {
 	applied := 0
 	for ctx.Err() == nil {
 		pending, err := m.state.Pending(ctx, 500)

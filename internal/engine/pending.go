@@ -62,7 +62,7 @@ func (p *pendingTier) Close() error {
 // openOrPend opens the tier of spec; a tier below the first that is
 // unavailable is replaced by a pendingTier instead of failing.
 func openOrPend(ctx context.Context, level int, spec TierSpec) (driver.Tier, error) {
-	t, err := OpenTier(ctx, spec.URL)
+	t, err := spec.Open(ctx)
 	if err == nil || level == 1 || !errors.Is(err, ErrUnavailable) {
 		return t, err
 	}
@@ -76,13 +76,13 @@ func (l *link) isPending() bool {
 }
 
 // reconnect tries once to open the pending tiers of the chain.
-func (m *Manager) reconnect(ctx context.Context) {
+func (m *Engine) reconnect(ctx context.Context) {
 	for _, l := range m.chain {
-		if !l.isPending() || l.url == "" {
+		if !l.isPending() || l.open == nil {
 			continue
 		}
 		octx, cancel := context.WithTimeout(ctx, max(l.timeout, time.Second))
-		t, err := OpenTier(octx, l.url)
+		t, err := l.open(octx)
 		cancel()
 		if err != nil {
 			m.log.Debug("tier still unavailable", "tier", l.name, "err", err)

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package tier
+package engine
 
 // processGone cannot tell on this system; a dead holder's lease is then
 // taken over when it expires.

@@ -115,7 +115,7 @@ func (p *promoter) forget(id string) {
 // rewrite while it is unchanged. The copy is conditional on version: if
 // the frame was written meanwhile, the newer version in the first tier
 // wins.
-func (m *Manager) promote(ctx context.Context, rec driver.Record, from *link) {
+func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 	defer m.locks.lock(rec.ID)()
 	// The frame may have been deleted or moved since it was read: promote
 	// only what the source still holds.

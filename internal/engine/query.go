@@ -17,6 +17,7 @@ import (
 type Query struct {
 	ProjectID string
 	SessionID string
+	ParentID  string
 	// Since and Until bound CreatedAt: Since inclusive, Until exclusive.
 	Since, Until time.Time
 	// Text is a full-text query in web-search syntax: words are ANDed,
@@ -32,9 +33,11 @@ type Query struct {
 
 // Page is one page of query results.
 type Page struct {
-	Frames []Frame
+	Frames []Found
 	// Next is the cursor of the following page, "" on the last page.
 	Next string
+	// Unsearched names the tiers that could not be asked.
+	Unsearched []string
 }
 
 // Query limits.
@@ -42,9 +45,6 @@ const (
 	defaultQueryLimit = 50
 	maxQueryLimit     = 1000
 )
-
-// ErrBadCursor is returned for a cursor that Query did not produce.
-var ErrBadCursor = errors.New("tier: invalid query cursor")
 
 // Query lists or searches frames in every tier that has an index (SQLite
 // FTS5 for hot frames, PostgreSQL tsvector for the archive; Redis keeps no
@@ -56,7 +56,7 @@ var ErrBadCursor = errors.New("tier: invalid query cursor")
 // When a tier cannot be reached, Query returns what the others hold along
 // with an error wrapping ErrUnavailable that names the tier; the page is
 // then possibly incomplete.
-func (m *Manager) Query(ctx context.Context, q Query) (Page, error) {
+func (m *Engine) Query(ctx context.Context, q Query) (Page, error) {
 	if err := m.enter(); err != nil {
 		return Page{}, err
 	}
@@ -74,6 +74,12 @@ func (m *Manager) Query(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	for _, err := range unreachable {
+		var fe *FrameError
+		if errors.As(err, &fe) {
+			page.Unsearched = append(page.Unsearched, fe.Tier)
+		}
+	}
 	return page, errors.Join(unreachable...)
 }
 
@@ -86,16 +92,25 @@ type stream struct {
 	topRank float64 // best rank of the page, to compare ranks across tiers
 }
 
-func (m *Manager) fetchStreams(ctx context.Context, q Query, cur queryCursor, limit int) ([]*stream, []error) {
+func (m *Engine) fetchStreams(ctx context.Context, q Query, cur queryCursor, limit int) ([]*stream, []error) {
 	var streams []*stream
 	var unreachable []error
 	for _, l := range m.chain {
+		if cur.Done[l.level-1] {
+			continue
+		}
+		if l.isPending() {
+			// Not connected since Open: whether it holds matches is unknown.
+			unreachable = append(unreachable, &FrameError{Op: "query", Tier: l.name,
+				Err: fmt.Errorf("%w: %s is not connected", ErrUnavailable, l)})
+			continue
+		}
 		querier := l.h().querier
-		if querier == nil || cur.Done[l.level-1] {
+		if querier == nil {
 			continue
 		}
 		dq := driver.Query{
-			ProjectID: q.ProjectID, SessionID: q.SessionID,
+			ProjectID: q.ProjectID, SessionID: q.SessionID, ParentID: q.ParentID,
 			CreatedAfter: q.Since, CreatedBefore: q.Until,
 			Text: strings.TrimSpace(q.Text), Limit: limit,
 			After: cur.After[l.level-1],
@@ -121,7 +136,7 @@ func (m *Manager) fetchStreams(ctx context.Context, q Query, cur queryCursor, li
 // merge takes up to limit hits from the streams, best first, dropping
 // copies that a higher tier has replaced. Each stream is consumed in its
 // own order, so a tier's cursor always marks a prefix of its results.
-func (m *Manager) merge(ctx context.Context, streams []*stream, cur queryCursor, limit int, ranked bool) (Page, error) {
+func (m *Engine) merge(ctx context.Context, streams []*stream, cur queryCursor, limit int, ranked bool) (Page, error) {
 	shadowed, err := m.shadowed(ctx, streams)
 	if err != nil {
 		return Page{}, err
@@ -146,7 +161,7 @@ func (m *Manager) merge(ctx context.Context, streams []*stream, cur queryCursor,
 			continue
 		}
 		seen[h.ID] = true
-		page.Frames = append(page.Frames, fromRecord(h.Record, s.l))
+		page.Frames = append(page.Frames, found(h.Record, s.l))
 	}
 	more := false
 	for _, s := range streams {
@@ -195,7 +210,7 @@ func relative(rank, top float64) float64 {
 // same version above (a promoted frame) does not hide the lower one: the
 // page drops the duplicate, and a frame moving between tiers while the
 // pages are read is never missed (it may, rarely, show on two pages).
-func (m *Manager) shadowed(ctx context.Context, streams []*stream) (map[int]map[string]bool, error) {
+func (m *Engine) shadowed(ctx context.Context, streams []*stream) (map[int]map[string]bool, error) {
 	out := map[int]map[string]bool{}
 	for _, s := range streams {
 		if s.l.level == 1 || len(s.hits) == 0 {

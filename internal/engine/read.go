@@ -25,17 +25,24 @@ import (
 // served from a lower tier counts towards its promotion, and warms its
 // parent chain and session in the background. Concurrent Gets of a frame
 // that is not in the first tier share one trip down the chain.
-func (m *Manager) Get(ctx context.Context, id string) (Frame, error) {
+//
+// id must be a canonical UUID (the caller validated it).
+func (m *Engine) Get(ctx context.Context, id string) (Found, error) {
 	if err := m.enter(); err != nil {
-		return Frame{}, err
+		return Found{}, err
 	}
 	defer m.leave()
-	id, err := ParseID(id)
-	if err != nil {
-		return Frame{}, err
-	}
 	return m.get(ctx, id)
 }
+
+// Found is a copy of a frame and the tier it came from.
+type Found struct {
+	driver.Record
+	Level int    // position of the tier in the chain, 1 first
+	Tier  string // name of the tier
+}
+
+func found(r driver.Record, l *link) Found { return Found{Record: r, Level: l.level, Tier: l.name} }
 
 // lookup is the outcome of searching the chain for a frame.
 type lookup struct {
@@ -45,7 +52,7 @@ type lookup struct {
 	errs    []error // tiers that could not be reached, and corrupt copies
 }
 
-func (m *Manager) get(ctx context.Context, id string) (Frame, error) {
+func (m *Engine) get(ctx context.Context, id string) (Found, error) {
 	var res lookup
 	if found := m.search(ctx, id, m.chain[:1], &res); !found && len(m.chain) > 1 {
 		res, found = m.searchBelow(ctx, id, res)
@@ -57,25 +64,25 @@ func (m *Manager) get(ctx context.Context, id string) (Frame, error) {
 		m.stats.miss()
 		switch {
 		case ctx.Err() != nil:
-			return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ctx.Err()}
+			return Found{}, &FrameError{Op: "get", FrameID: id, Err: ctx.Err()}
 		case len(res.errs) > 0:
 			// A tier that may hold the frame was not reached, or only
 			// corrupt copies were found.
-			return Frame{}, errors.Join(res.errs...)
+			return Found{}, errors.Join(res.errs...)
 		}
-		return Frame{}, &FrameError{Op: "get", FrameID: id, Err: ErrNotFound}
+		return Found{}, &FrameError{Op: "get", FrameID: id, Err: ErrNotFound}
 	}
 	m.noteRead(res.from, res.rec)
 	if len(res.damaged) > 0 {
 		m.repairLater(res.rec, res.from, res.damaged)
 	}
-	return fromRecord(res.rec, res.from), nil
+	return found(res.rec, res.from), nil
 }
 
 // searchBelow searches the tiers under the first one. Concurrent searches
 // for the same frame share one trip; a caller whose ctx ends stops waiting,
 // without cancelling the trip for the others.
-func (m *Manager) searchBelow(ctx context.Context, id string, above lookup) (lookup, bool) {
+func (m *Engine) searchBelow(ctx context.Context, id string, above lookup) (lookup, bool) {
 	ch := m.fetches.DoChan(id, func() (any, error) {
 		var res lookup
 		found := m.search(context.WithoutCancel(ctx), id, m.chain[1:], &res)
@@ -109,7 +116,7 @@ var errNotFoundBelow = errors.New("not found below")
 
 // search looks for id in tiers, in order, and records in res the first
 // good copy, the damaged copies and the failures on the way.
-func (m *Manager) search(ctx context.Context, id string, tiers []*link, res *lookup) bool {
+func (m *Engine) search(ctx context.Context, id string, tiers []*link, res *lookup) bool {
 	for _, l := range tiers {
 		rec, ok, err := l.get(ctx, id)
 		if err == nil && ok && driver.Checksum(rec.Data) != rec.Checksum {
@@ -138,7 +145,7 @@ func (m *Manager) search(ctx context.Context, id string, tiers []*link, res *loo
 
 // prefetchIfNew starts a pre-fetch of the frame's relatives unless one for
 // the same session is running.
-func (m *Manager) prefetchIfNew(rec driver.Record) {
+func (m *Engine) prefetchIfNew(rec driver.Record) {
 	if rec.ParentID == "" && rec.SessionID == "" {
 		return
 	}
@@ -146,7 +153,7 @@ func (m *Manager) prefetchIfNew(rec driver.Record) {
 }
 
 // repairLater rewrites damaged copies from a good one, off the read path.
-func (m *Manager) repairLater(good driver.Record, from *link, damaged []*link) {
+func (m *Engine) repairLater(good driver.Record, from *link, damaged []*link) {
 	m.goBackground(func(ctx context.Context) {
 		defer m.locks.lock(good.ID)()
 		for _, l := range damaged {
@@ -165,7 +172,7 @@ func (m *Manager) repairLater(good driver.Record, from *link, damaged []*link) {
 // ignored) is it deleted and rewritten, and only when the good copy lives
 // in a durable tier, so a failure half-way never leaves a cache as the only
 // holder.
-func (m *Manager) repair(ctx context.Context, l *link, good driver.Record, goodIsDurable bool) error {
+func (m *Engine) repair(ctx context.Context, l *link, good driver.Record, goodIsDurable bool) error {
 	if err := l.put(ctx, good); err != nil {
 		return err
 	}

@@ -157,7 +157,7 @@ func (s *statsRecorder) take() map[string]int64 {
 }
 
 // persistStats adds the counts since the last persist to the state store.
-func (m *Manager) persistStats(ctx context.Context) {
+func (m *Engine) persistStats(ctx context.Context) {
 	deltas := m.stats.take()
 	if err := m.state.AddStats(ctx, deltas); err != nil {
 		m.log.Debug("statistics not persisted", "err", err)
@@ -218,7 +218,7 @@ type OpLatency struct {
 
 // Stats persists this process's counts and returns the totals of every
 // process that used the same state file.
-func (m *Manager) Stats(ctx context.Context) (Stats, error) {
+func (m *Engine) Stats(ctx context.Context) (Stats, error) {
 	if err := m.enter(); err != nil {
 		return Stats{}, err
 	}
@@ -232,7 +232,7 @@ func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 }
 
 // ResetStats clears the persisted statistics.
-func (m *Manager) ResetStats(ctx context.Context) error {
+func (m *Engine) ResetStats(ctx context.Context) error {
 	if err := m.enter(); err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (m *Manager) ResetStats(ctx context.Context) error {
 	return m.state.ResetStats(ctx)
 }
 
-func (m *Manager) buildStats(raw map[string]int64) Stats {
+func (m *Engine) buildStats(raw map[string]int64) Stats {
 	st := Stats{Tiers: make([]TierStats, len(m.chain))}
 	hist := map[[2]string][]int64{} // (level, op) -> buckets
 	for i, l := range m.chain {

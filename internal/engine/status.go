@@ -40,7 +40,7 @@ type TierStatus struct {
 // Status asks every tier, in parallel, for its usage and health. A tier
 // that cannot be reached is reported unhealthy; Status itself fails only
 // after Close.
-func (m *Manager) Status(ctx context.Context) (Status, error) {
+func (m *Engine) Status(ctx context.Context) (Status, error) {
 	if err := m.enter(); err != nil {
 		return Status{}, err
 	}
@@ -73,13 +73,13 @@ func (m *Manager) Status(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
-func (m *Manager) setStuck(reasons []string) {
+func (m *Engine) setStuck(reasons []string) {
 	m.stuckMu.Lock()
 	defer m.stuckMu.Unlock()
 	m.stuck = reasons
 }
 
-func (m *Manager) stuckReasons() []string {
+func (m *Engine) stuckReasons() []string {
 	m.stuckMu.Lock()
 	defer m.stuckMu.Unlock()
 	return append([]string(nil), m.stuck...)

@@ -57,7 +57,7 @@ type VerifyReport struct {
 //
 // Verify reads every frame of every tier: its cost grows with the size of
 // the archive.
-func (m *Manager) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, error) {
+func (m *Engine) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, error) {
 	if err := m.enter(); err != nil {
 		return VerifyReport{}, err
 	}
@@ -94,7 +94,7 @@ func (m *Manager) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport,
 }
 
 // listAll hands every frame ID l holds to fn, in batches.
-func (m *Manager) listAll(ctx context.Context, l *link, fn func([]string) error) error {
+func (m *Engine) listAll(ctx context.Context, l *link, fn func([]string) error) error {
 	if querier := l.h().querier; querier != nil {
 		q := driver.Query{Limit: moveBatchSize}
 		for ctx.Err() == nil {
@@ -124,7 +124,7 @@ func (m *Manager) listAll(ctx context.Context, l *link, fn func([]string) error)
 	}
 	var metas []driver.Meta
 	err = l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-		metas, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: AGE, Limit: int(u.Frames) + moveBatchSize})
+		metas, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: int(u.Frames) + moveBatchSize})
 		return err
 	})
 	if err != nil {
@@ -151,7 +151,7 @@ type copyState struct {
 }
 
 // verifyFrames checks the copies of ids in every tier.
-func (m *Manager) verifyFrames(ctx context.Context, ids []string, repair bool, rep *VerifyReport) error {
+func (m *Engine) verifyFrames(ctx context.Context, ids []string, repair bool, rep *VerifyReport) error {
 	copies := map[string][]copyState{}
 	for _, l := range m.chain {
 		recs, damaged, err := l.getSound(ctx, ids)
@@ -175,7 +175,7 @@ func (m *Manager) verifyFrames(ctx context.Context, ids []string, repair bool, r
 	return nil
 }
 
-func (m *Manager) verifyFrame(ctx context.Context, id string, cs []copyState, repair bool, rep *VerifyReport) {
+func (m *Engine) verifyFrame(ctx context.Context, id string, cs []copyState, repair bool, rep *VerifyReport) {
 	var best *driver.Record
 	bestDurable := false
 	for _, c := range cs {
@@ -246,7 +246,7 @@ func (m *Manager) verifyFrame(ctx context.Context, id string, cs []copyState, re
 }
 
 // levelOf returns the highest level holding a sound copy at version v.
-func (m *Manager) levelOf(cs []copyState, v uint64) int {
+func (m *Engine) levelOf(cs []copyState, v uint64) int {
 	for _, c := range cs {
 		if !c.corrupt && c.rec.Version == v {
 			return c.l.level

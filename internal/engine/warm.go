@@ -35,7 +35,7 @@ type WarmReport struct {
 // the first tier, newest first: for an agent resuming a session. Their
 // durable copies stay below. At least one of SessionID and ProjectID is
 // required.
-func (m *Manager) Warm(ctx context.Context, opts WarmOptions) (WarmReport, error) {
+func (m *Engine) Warm(ctx context.Context, opts WarmOptions) (WarmReport, error) {
 	if err := m.enter(); err != nil {
 		return WarmReport{}, err
 	}
@@ -55,7 +55,7 @@ func (m *Manager) Warm(ctx context.Context, opts WarmOptions) (WarmReport, error
 
 // warm promotes the frames lower tiers return for q, up to q.Limit, except
 // the frame skip (a frame read once is not promoted for that alone).
-func (m *Manager) warm(ctx context.Context, q driver.Query, skip string) (WarmReport, error) {
+func (m *Engine) warm(ctx context.Context, q driver.Query, skip string) (WarmReport, error) {
 	var rep WarmReport
 	hot := m.chain[0]
 	want := q.Limit
@@ -109,7 +109,7 @@ func (m *Manager) warm(ctx context.Context, q driver.Query, skip string) (WarmRe
 // prefetch warms the frames related to one just read from a lower tier:
 // its parent chain and its session. It runs in the background, at most once
 // at a time per session (singleflight).
-func (m *Manager) prefetch(rec driver.Record) {
+func (m *Engine) prefetch(rec driver.Record) {
 	key := "session:" + rec.SessionID
 	if rec.SessionID == "" {
 		key = "frame:" + rec.ID
@@ -128,7 +128,7 @@ func (m *Manager) prefetch(rec driver.Record) {
 }
 
 // prefetchParents brings the parent chain of rec up to the first tier.
-func (m *Manager) prefetchParents(ctx context.Context, rec driver.Record) {
+func (m *Engine) prefetchParents(ctx context.Context, rec driver.Record) {
 	hot := m.chain[0]
 	parent := rec.ParentID
 	for range prefetchParents {
@@ -159,7 +159,7 @@ func (m *Manager) prefetchParents(ctx context.Context, rec driver.Record) {
 // bringUp copies a lower copy to the first tier, unless the frame was
 // deleted: the check and the write happen under the frame's lock, so a
 // concurrent Delete cannot be undone.
-func (m *Manager) bringUp(ctx context.Context, r driver.Record) (bool, error) {
+func (m *Engine) bringUp(ctx context.Context, r driver.Record) (bool, error) {
 	defer m.locks.lock(r.ID)()
 	if m.isDeleted(r.ID, r.Version) {
 		return false, nil
@@ -176,7 +176,7 @@ func (m *Manager) bringUp(ctx context.Context, r driver.Record) (bool, error) {
 // promotedCopy prepares a lower copy for the first tier: same version, so
 // the lower durable copy still counts as a copy of it, and a fresh access
 // time, so it is not the next to be demoted.
-func (m *Manager) promotedCopy(r driver.Record) driver.Record {
+func (m *Engine) promotedCopy(r driver.Record) driver.Record {
 	r.LastAccess = m.now().UTC()
 	r.AccessCount = max(r.AccessCount, 1)
 	r.LFUKey = driver.NewLFUKey(r.LastAccess, r.AccessCount)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 )
 
 // secret is the password in every URL of TestCredentialsNeverShown; it
@@ -39,18 +41,17 @@ func TestCredentialsNeverShown(t *testing.T) {
 	for i, ru := range redisURLs {
 		pu := pgURLs[i]
 		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		off := false
-		cfg := tier.Config{
-			SQLite:          tier.SQLiteConfig{Path: filepath.Join(t.TempDir(), "frames.db")},
-			Redis:           tier.RedisConfig{URL: ru},
-			Postgres:        tier.PostgresConfig{URL: pu},
-			BackgroundSync:  &off,
-			BreakerCooldown: tier.Duration(time.Millisecond),
+		cfg := config.Config{
+			SQLite:          config.SQLiteConfig{Path: filepath.Join(t.TempDir(), "frames.db")},
+			Redis:           config.RedisConfig{URL: ru},
+			Postgres:        config.PostgresConfig{URL: pu},
+			BackgroundSync:  new(bool),
+			BreakerCooldown: config.Duration(time.Millisecond),
 			Logger:          logger,
 		}
 		shown = append(shown, cfg.String())
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		m, err := tier.Open(ctx, cfg)
+		m, err := config.Open(ctx, cfg)
 		if err != nil {
 			// Open may refuse; then its error is what the user sees.
 			shown = append(shown, err.Error())
@@ -101,13 +102,13 @@ func TestCredentialsNeverShown(t *testing.T) {
 		"redis://:" + secret + "@[::1/0",
 		"host=127.0.0.1 password=" + secret,
 	} {
-		cfg := tier.Config{Chain: []tier.TierSpec{{URL: "sqlite://" + filepath.Join(t.TempDir(), "f.db")}, {URL: u}}}
+		cfg := tier.Config{Tiers: []tier.TierSpec{{URL: "sqlite://" + filepath.Join(t.TempDir(), "f.db")}, {URL: u}}}
 		m, err := tier.Open(context.Background(), cfg)
 		if err == nil {
 			_ = m.Close()
 			continue
 		}
-		shown = append(shown, err.Error(), cfg.String())
+		shown = append(shown, err.Error(), fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg))
 	}
 
 	shown = append(shown, logs.String())

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/config"
 	"github.com/stackmemoryai/tier/driver"
 	"github.com/stackmemoryai/tier/internal/faultproxy"
 	"github.com/stackmemoryai/tier/internal/testenv"
@@ -38,7 +39,7 @@ const (
 type env struct {
 	t          testing.TB
 	m          *tier.Manager
-	cfg        tier.Config
+	cfg        config.Config
 	log        *recorder
 	sqlitePath string
 
@@ -92,15 +93,15 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Cleanup(func() { testenv.DeleteRedisPrefix(t, sharedURL, e.prefix) })
 	}
 
-	cfg := tier.Config{
-		SQLite:          tier.SQLiteConfig{Path: e.sqlitePath, MaxFrames: 1_000_000},
-		Redis:           tier.RedisConfig{URL: redisURL, KeyPrefix: e.prefix, Timeout: tier.Duration(or(o.redisTimeout, redisTimeout))},
-		BreakerCooldown: tier.Duration(or(o.cooldown, breakerCooldown)),
+	cfg := config.Config{
+		SQLite:          config.SQLiteConfig{Path: e.sqlitePath, MaxFrames: 1_000_000},
+		Redis:           config.RedisConfig{URL: redisURL, KeyPrefix: e.prefix, Timeout: config.Duration(or(o.redisTimeout, redisTimeout))},
+		BreakerCooldown: config.Duration(or(o.cooldown, breakerCooldown)),
 		// Frames read this often from a lower tier come back up: often
 		// enough to happen in the workload, rarely enough that the frames
 		// placed in a lower tier stay there until the checks.
 		PromotionThreshold: 5,
-		SyncInterval:       tier.Duration(time.Second),
+		SyncInterval:       config.Duration(time.Second),
 		BackgroundSync:     &o.background,
 		Logger:             slog.New(e.log),
 	}
@@ -116,7 +117,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.pgDBName = strings.TrimPrefix(u.Path, "/")
 		e.pgProxy = startProxy(t, u.Host)
 		u.Host = e.pgProxy.Addr()
-		cfg.Postgres = tier.PostgresConfig{URL: u.String(), Timeout: tier.Duration(or(o.postgresTimeout, postgresTimeout))}
+		cfg.Postgres = config.PostgresConfig{URL: u.String(), Timeout: config.Duration(or(o.postgresTimeout, postgresTimeout))}
 	}
 	e.cfg = cfg
 	e.open()
@@ -128,7 +129,7 @@ func (e *env) open() {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := tier.Open(ctx, e.cfg)
+	m, err := config.Open(ctx, e.cfg)
 	if err != nil {
 		e.t.Fatalf("Open: %v", err)
 	}
