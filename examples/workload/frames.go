@@ -123,12 +123,6 @@ func document(seed uint64, idx, step, rev int) []byte {
 	return b
 }
 
-// sum is the fingerprint readers compare a returned document against.
-func sum(b []byte) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write(b)
-	return h.Sum64()
-}
 
 // searchText returns a full-text query of one or two vocabulary words.
 func searchText(r *rand.Rand) string {

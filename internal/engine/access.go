@@ -87,7 +87,7 @@ func (m *Engine) flushReads(ctx context.Context) error {
 		for _, a := range hits {
 			batch = append(batch, a)
 		}
-		err := l.callLong(ctx, opOther, func(ctx context.Context) error { return l.h().tier.Touch(ctx, batch) })
+		err := l.touch(ctx, batch)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("touch %s: %w", l, err))
 		}

@@ -52,15 +52,14 @@ func (m *Engine) Compact(ctx context.Context) (CompactReport, error) {
 		}
 	}
 	for _, l := range m.chain {
-		c := l.h().compactor
-		if c == nil {
-			continue
-		}
-		if err := l.callLong(ctx, opOther, c.Compact); err != nil {
+		ok, err := l.compact(ctx)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("compact %s: %w", l, err))
 			continue
 		}
-		rep.Compacted = append(rep.Compacted, l.name)
+		if ok {
+			rep.Compacted = append(rep.Compacted, l.name)
+		}
 	}
 	return rep, errors.Join(errs...)
 }
@@ -69,33 +68,20 @@ func (m *Engine) Compact(ctx context.Context) (CompactReport, error) {
 // below them that are older, or that sit in a cache.
 func (m *Engine) removeStale(ctx context.Context) (int, error) {
 	hot := m.chain[0]
-	u, err := hot.usage(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var metas []driver.Meta
-	err = hot.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-		metas, err = hot.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: int(u.Frames) + moveBatchSize})
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("list %s: %w", hot, err)
-	}
 	removed := 0
-	for start := 0; start < len(metas); start += moveBatchSize {
-		batch := metas[start:min(start+moveBatchSize, len(metas))]
+	err := hot.eachFrame(ctx, listFilter{}, func(batch []driver.Meta) error {
 		top := make(map[string]uint64, len(batch))
 		ids := make([]string, len(batch))
 		for i, mt := range batch {
 			top[mt.ID], ids[i] = mt.Version, mt.ID
 		}
 		for _, l := range m.chain[1:] {
-			held, err := l.getMany(ctx, ids)
+			held, _, err := l.getSound(ctx, ids)
 			if err != nil {
 				if errors.Is(err, ErrUnavailable) {
 					continue
 				}
-				return removed, fmt.Errorf("read %s: %w", l, err)
+				return fmt.Errorf("read %s: %w", l, err)
 			}
 			for _, h := range held {
 				v := top[h.ID]
@@ -113,6 +99,7 @@ func (m *Engine) removeStale(ctx context.Context) (int, error) {
 				}
 			}
 		}
-	}
-	return removed, nil
+		return nil
+	})
+	return removed, err
 }

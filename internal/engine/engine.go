@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	fail := func(err error) (*Engine, error) {
 		for _, l := range links {
-			_ = l.h().tier.Close()
+			_ = l.close()
 		}
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (m *Engine) Close() error {
 	var errs []error
 	m.persistStats(ctx)
 	for _, l := range m.chain {
-		if err := l.h().tier.Close(); err != nil {
+		if err := l.close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", l, err))
 		}
 	}

@@ -182,11 +182,7 @@ func (m *Engine) demote(ctx context.Context, l *link, budget int) (int, string, 
 		} else {
 			q.Limit = min(q.Limit, over)
 		}
-		var cands []driver.Meta
-		err := l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-			cands, err = l.h().tier.Candidates(ctx, q)
-			return err
-		})
+		cands, err := l.candidates(ctx, q)
 		if err != nil {
 			return moved, "", fmt.Errorf("candidates of %s: %w", l, err)
 		}

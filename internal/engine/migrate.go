@@ -84,20 +84,34 @@ func (m *Engine) Migrate(ctx context.Context, opts MigrateOptions) (MigrateRepor
 			}
 			return rep, fmt.Errorf("%w: migrate from %s: %s", ErrBadConfig, from, why)
 		}
-		err := m.selectFrames(ctx, from, opts, before, &remaining, func(ids []string) error {
+		filter := listFilter{ProjectID: opts.ProjectID, SessionID: opts.SessionID, CreatedBefore: before}
+		err := from.eachFrame(ctx, filter, func(metas []driver.Meta) error {
+			if remaining >= 0 {
+				metas = metas[:min(len(metas), remaining)]
+				remaining -= len(metas)
+			}
+			ids := idsOf(metas)
 			rep.Selected += len(ids)
 			rep.ByTier[from.name] += len(ids)
-			if opts.DryRun {
-				return nil
+			if !opts.DryRun {
+				res, err := m.moveFrames(ctx, p, ids)
+				rep.Moved += res.moved
+				rep.Skipped += res.skipped
+				if opts.Progress != nil {
+					opts.Progress(rep.Moved+rep.Skipped, 0)
+				}
+				if err != nil {
+					return err
+				}
 			}
-			res, err := m.moveFrames(ctx, p, ids)
-			rep.Moved += res.moved
-			rep.Skipped += res.skipped
-			if opts.Progress != nil {
-				opts.Progress(rep.Moved+rep.Skipped, 0)
+			if remaining == 0 {
+				return errStop
 			}
-			return err
+			return nil
 		})
+		if errors.Is(err, errStop) {
+			break
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -107,85 +121,3 @@ func (m *Engine) Migrate(ctx context.Context, opts MigrateOptions) (MigrateRepor
 
 // errStop ends a selection early.
 var errStop = errors.New("stop")
-
-// selectFrames hands batches of IDs held by l that match opts to fn. It
-// lists through the tier's index when it has one, else through its
-// candidate order (filtering in memory).
-func (m *Engine) selectFrames(ctx context.Context, l *link, opts MigrateOptions, before time.Time,
-	remaining *int, fn func([]string) error) error {
-	take := func(ms []driver.Meta) []string {
-		var ids []string
-		for _, mt := range ms {
-			if *remaining == 0 {
-				break
-			}
-			if (opts.ProjectID != "" && mt.ProjectID != opts.ProjectID) ||
-				(opts.SessionID != "" && mt.SessionID != opts.SessionID) ||
-				(!before.IsZero() && !mt.CreatedAt.Before(before)) {
-				continue
-			}
-			ids = append(ids, mt.ID)
-			if *remaining > 0 {
-				*remaining--
-			}
-		}
-		return ids
-	}
-	if querier := l.h().querier; querier != nil {
-		q := driver.Query{ProjectID: opts.ProjectID, SessionID: opts.SessionID, CreatedBefore: before, Limit: moveBatchSize}
-		for *remaining != 0 && ctx.Err() == nil {
-			var hits []driver.Hit
-			err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
-				hits, err = querier.Query(ctx, q)
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("list %s: %w", l, err)
-			}
-			if len(hits) == 0 {
-				return nil
-			}
-			metas := make([]driver.Meta, len(hits))
-			for i, h := range hits {
-				metas[i] = h.Meta
-			}
-			if ids := take(metas); len(ids) > 0 {
-				if err := fn(ids); err != nil {
-					return err
-				}
-			}
-			last := hits[len(hits)-1]
-			q.After = &driver.Cursor{Rank: last.Rank, CreatedAt: last.CreatedAt, ID: last.ID}
-		}
-		return ctx.Err()
-	}
-	// No index: walk the driver.AGE order. Moved frames leave the tier, so each
-	// round sees new ones; a round with nothing new ends the walk.
-	seen := map[string]bool{}
-	for *remaining != 0 && ctx.Err() == nil {
-		var cands []driver.Meta
-		err := l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-			cands, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: len(seen) + moveBatchSize, CreatedBefore: before})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("list %s: %w", l, err)
-		}
-		fresh := cands[:0]
-		for _, c := range cands {
-			if !seen[c.ID] {
-				seen[c.ID] = true
-				fresh = append(fresh, c)
-			}
-		}
-		if len(fresh) == 0 {
-			return nil
-		}
-		if ids := take(fresh); len(ids) > 0 {
-			if err := fn(ids); err != nil {
-				return err
-			}
-		}
-	}
-	return ctx.Err()
-}

@@ -60,8 +60,9 @@ type moveResult struct {
 
 // moveFrames moves the frames with the given IDs along p. Frames the
 // source no longer holds are skipped.
-func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (moveResult, error) {
-	var res moveResult
+func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res moveResult, err error) {
+	ctx, end := m.startOp(ctx, "move", "")
+	defer func() { end(End{Level: p.to.level, Tier: p.to.name, Frames: res.moved, Err: err}) }()
 	recs, damaged, err := p.from.getSound(ctx, ids)
 	if err != nil {
 		return res, fmt.Errorf("read from %s: %w", p.from, err)

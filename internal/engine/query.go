@@ -105,8 +105,7 @@ func (m *Engine) fetchStreams(ctx context.Context, q Query, cur queryCursor, lim
 				Err: fmt.Errorf("%w: %s is not connected", ErrUnavailable, l)})
 			continue
 		}
-		querier := l.h().querier
-		if querier == nil {
+		if !l.canQuery() {
 			continue
 		}
 		dq := driver.Query{
@@ -115,11 +114,7 @@ func (m *Engine) fetchStreams(ctx context.Context, q Query, cur queryCursor, lim
 			Text: strings.TrimSpace(q.Text), Limit: limit,
 			After: cur.After[l.level-1],
 		}
-		var hits []driver.Hit
-		err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
-			hits, err = querier.Query(ctx, dq)
-			return err
-		})
+		hits, err := l.query(ctx, dq)
 		if err != nil {
 			unreachable = append(unreachable, &FrameError{Op: "query", Tier: l.name, Err: err})
 			continue

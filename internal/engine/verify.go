@@ -65,9 +65,9 @@ func (m *Engine) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, 
 	var rep VerifyReport
 	seen := map[string]bool{}
 	for _, l := range m.chain {
-		err := m.listAll(ctx, l, func(ids []string) error {
+		err := l.eachFrame(ctx, listFilter{}, func(metas []driver.Meta) error {
 			var fresh []string
-			for _, id := range ids {
+			for _, id := range idsOf(metas) {
 				if !seen[id] {
 					seen[id] = true
 					fresh = append(fresh, id)
@@ -91,56 +91,6 @@ func (m *Engine) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, 
 		}
 	}
 	return rep, nil
-}
-
-// listAll hands every frame ID l holds to fn, in batches.
-func (m *Engine) listAll(ctx context.Context, l *link, fn func([]string) error) error {
-	if querier := l.h().querier; querier != nil {
-		q := driver.Query{Limit: moveBatchSize}
-		for ctx.Err() == nil {
-			var hits []driver.Hit
-			err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
-				hits, err = querier.Query(ctx, q)
-				return err
-			})
-			if err != nil || len(hits) == 0 {
-				return err
-			}
-			ids := make([]string, len(hits))
-			for i, h := range hits {
-				ids[i] = h.ID
-			}
-			if err := fn(ids); err != nil {
-				return err
-			}
-			last := hits[len(hits)-1]
-			q.After = &driver.Cursor{Rank: last.Rank, CreatedAt: last.CreatedAt, ID: last.ID}
-		}
-		return ctx.Err()
-	}
-	u, err := l.usage(ctx)
-	if err != nil {
-		return err
-	}
-	var metas []driver.Meta
-	err = l.callLong(ctx, opOther, func(ctx context.Context) (err error) {
-		metas, err = l.h().tier.Candidates(ctx, driver.CandidateQuery{Policy: driver.AGE, Limit: int(u.Frames) + moveBatchSize})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for start := 0; start < len(metas); start += moveBatchSize {
-		batch := metas[start:min(start+moveBatchSize, len(metas))]
-		ids := make([]string, len(batch))
-		for i, mt := range batch {
-			ids[i] = mt.ID
-		}
-		if err := fn(ids); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // copyState is what one tier holds of one frame.

@@ -60,16 +60,11 @@ func (m *Engine) warm(ctx context.Context, q driver.Query, skip string) (WarmRep
 	hot := m.chain[0]
 	want := q.Limit
 	for _, l := range m.chain[1:] {
-		querier := l.h().querier
-		if querier == nil || want <= 0 {
+		if !l.canQuery() || want <= 0 {
 			continue
 		}
 		q.Limit = want
-		var hits []driver.Hit
-		err := l.callLong(ctx, opQuery, func(ctx context.Context) (err error) {
-			hits, err = querier.Query(ctx, q)
-			return err
-		})
+		hits, err := l.query(ctx, q)
 		if err != nil {
 			return rep, fmt.Errorf("warm from %s: %w", l, err)
 		}

@@ -335,21 +335,6 @@ func (r *recorder) saw(msg, tierName string) bool {
 	return false
 }
 
-// text returns every record as text, for searching.
-func (r *recorder) text() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var b strings.Builder
-	for _, lr := range r.records {
-		fmt.Fprintf(&b, "%s %s", lr.level, lr.msg)
-		for k, v := range lr.attrs {
-			fmt.Fprintf(&b, " %s=%s", k, v)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 // fanout sends every record to each of its handlers.
 type fanout []slog.Handler
 

@@ -203,13 +203,18 @@ func (l *link) getMany(ctx context.Context, ids []string) ([]driver.Record, erro
 	return out, err
 }
 
-// getSound is getMany that survives damaged copies: when the batch fails
-// with ErrCorrupt it reads the frames one by one and leaves the damaged
-// ones out, returning their IDs.
+// getSound is getMany that survives damaged copies: it returns the sound
+// copies and the IDs of the damaged ones. A driver that names the damaged
+// copies (driver.CorruptError) costs one call; for one that does not, the
+// frames are read one by one.
 func (l *link) getSound(ctx context.Context, ids []string) (recs []driver.Record, damaged []string, err error) {
 	recs, err = l.getMany(ctx, ids)
 	if err == nil || !errors.Is(err, ErrCorrupt) {
 		return recs, nil, err
+	}
+	var ce *driver.CorruptError
+	if errors.As(err, &ce) && len(ce.IDs) > 0 {
+		return recs, ce.IDs, nil
 	}
 	recs = recs[:0]
 	for _, id := range ids {
@@ -263,3 +268,39 @@ func (l *link) deleteMany(ctx context.Context, dels []driver.Deletion) error {
 	}
 	return l.callLong(ctx, opDelete, func(ctx context.Context) error { return d.DeleteMany(ctx, dels) })
 }
+
+func (l *link) touch(ctx context.Context, hits []driver.Access) error {
+	return l.callLong(ctx, opOther, func(ctx context.Context) error { return l.h().tier.Touch(ctx, hits) })
+}
+
+func (l *link) candidates(ctx context.Context, q driver.CandidateQuery) (metas []driver.Meta, err error) {
+	err = l.callLong(ctx, opOther, func(ctx context.Context) error {
+		metas, err = l.h().tier.Candidates(ctx, q)
+		return err
+	})
+	return metas, err
+}
+
+// canQuery reports whether the tier keeps an index (driver.Querier).
+func (l *link) canQuery() bool { return l.h().querier != nil }
+
+// query asks the tier's index; the tier must be able to (canQuery).
+func (l *link) query(ctx context.Context, q driver.Query) (hits []driver.Hit, err error) {
+	err = l.callLong(ctx, opQuery, func(ctx context.Context) error {
+		hits, err = l.h().querier.Query(ctx, q)
+		return err
+	})
+	return hits, err
+}
+
+// compact asks the tier to reclaim space; ok is false when it cannot.
+func (l *link) compact(ctx context.Context) (ok bool, err error) {
+	c := l.h().compactor
+	if c == nil {
+		return false, nil
+	}
+	return true, l.callLong(ctx, opOther, c.Compact)
+}
+
+// close closes the tier.
+func (l *link) close() error { return l.h().tier.Close() }
