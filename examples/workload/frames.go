@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -122,7 +121,6 @@ func document(seed uint64, idx, step, rev int) []byte {
 	}
 	return b
 }
-
 
 // searchText returns a full-text query of one or two vocabulary words.
 func searchText(r *rand.Rand) string {
