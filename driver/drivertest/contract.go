@@ -34,18 +34,18 @@ func testLimitZero(t *testing.T, h *Harness, tr driver.Tier) {
 	}
 }
 
-// doneCall is one method of a tier, called with a context that is done.
-type doneCall struct {
+// tierCall is one method of a tier, called with the context given.
+type tierCall struct {
 	name string
 	call func(ctx context.Context) error
 }
 
-// doneCalls lists every method of tr that takes a context, the optional
+// tierCalls lists every method of tr that takes a context, the optional
 // ones included when tr implements them. The calls name the frame existing.
-func doneCalls(h *Harness, tr driver.Tier, existing driver.Record) []doneCall {
+func tierCalls(h *Harness, tr driver.Tier, existing driver.Record) []tierCall {
 	id := existing.ID
 	fresh := func() driver.Record { return record(newID(), 1, h.doc("done", 1), baseTime) }
-	calls := []doneCall{
+	calls := []tierCall{
 		{"Get", func(ctx context.Context) error { _, _, err := tr.Get(ctx, id); return err }},
 		{"Put", func(ctx context.Context) error { return tr.Put(ctx, fresh()) }},
 		{"Delete", func(ctx context.Context) error { return tr.Delete(ctx, id, driver.AnyVersion) }},
@@ -60,33 +60,38 @@ func doneCalls(h *Harness, tr driver.Tier, existing driver.Record) []doneCall {
 	}
 	if b, ok := tr.(driver.Batcher); ok {
 		calls = append(calls,
-			doneCall{"GetMany", func(ctx context.Context) error { _, err := b.GetMany(ctx, []string{id, newID()}); return err }},
-			doneCall{"PutMany", func(ctx context.Context) error { return b.PutMany(ctx, []driver.Record{fresh(), fresh()}) }})
+			tierCall{"GetMany", func(ctx context.Context) error { _, err := b.GetMany(ctx, []string{id, newID()}); return err }},
+			tierCall{"PutMany", func(ctx context.Context) error { return b.PutMany(ctx, []driver.Record{fresh(), fresh()}) }})
 	}
 	if q, ok := tr.(driver.Querier); ok {
 		calls = append(calls,
-			doneCall{"Query", func(ctx context.Context) error { _, err := q.Query(ctx, driver.Query{Limit: 10}); return err }},
-			doneCall{"QueryText", func(ctx context.Context) error {
+			tierCall{"Query", func(ctx context.Context) error { _, err := q.Query(ctx, driver.Query{Limit: 10}); return err }},
+			tierCall{"QueryText", func(ctx context.Context) error {
 				_, err := q.Query(ctx, driver.Query{Text: "done", Limit: 10})
 				return err
 			}})
 	}
 	if m, ok := tr.(driver.MetaGetter); ok {
-		calls = append(calls, doneCall{"GetMetas", func(ctx context.Context) error {
+		calls = append(calls, tierCall{"GetMetas", func(ctx context.Context) error {
 			_, err := m.GetMetas(ctx, []string{id, newID()})
 			return err
 		}})
 	}
 	if d, ok := tr.(driver.BatchDeleter); ok {
-		calls = append(calls, doneCall{"DeleteMany", func(ctx context.Context) error {
+		calls = append(calls, tierCall{"DeleteMany", func(ctx context.Context) error {
 			return d.DeleteMany(ctx, []driver.Deletion{{ID: id, UpTo: driver.AnyVersion}, {ID: newID(), UpTo: 1}})
 		}})
 	}
 	if p, ok := tr.(driver.Pinger); ok {
-		calls = append(calls, doneCall{"Ping", p.Ping})
+		calls = append(calls, tierCall{"Ping", p.Ping})
 	}
 	if c, ok := tr.(driver.Compactor); ok {
-		calls = append(calls, doneCall{"Compact", c.Compact})
+		calls = append(calls, tierCall{"Compact", c.Compact})
+	}
+	if n, ok := tr.(driver.Notifier); ok {
+		calls = append(calls, tierCall{"Subscribe", func(ctx context.Context) error {
+			return n.Subscribe(ctx, func(driver.Change) {})
+		}})
 	}
 	return calls
 }
@@ -98,7 +103,7 @@ func testDoneContext(done func() context.Context, want error) func(*testing.T, *
 	return func(t *testing.T, h *Harness, tr driver.Tier) {
 		existing := record(newID(), 1, h.doc("done", 1), baseTime)
 		mustPut(t, tr, existing)
-		for _, c := range doneCalls(h, tr, existing) {
+		for _, c := range tierCalls(h, tr, existing) {
 			t.Run(c.name, func(t *testing.T) {
 				err := c.call(done())
 				if !errors.Is(err, want) || errors.Is(err, driver.ErrUnavailable) {

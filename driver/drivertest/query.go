@@ -1,6 +1,7 @@
 package drivertest
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -119,21 +120,10 @@ func testAfterClose(t *testing.T, h *Harness, tr driver.Tier) {
 	if err := tr.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	ctx := ctxFor(t)
-	_, _, getErr := tr.Get(ctx, r.ID)
-	_, candErr := tr.Candidates(ctx, driver.CandidateQuery{Policy: driver.LRU, Limit: 1})
-	_, usageErr := tr.Usage(ctx)
-	for name, err := range map[string]error{
-		"Get":        getErr,
-		"Put":        tr.Put(ctx, r),
-		"Delete":     tr.Delete(ctx, r.ID, driver.AnyVersion),
-		"Touch":      tr.Touch(ctx, []driver.Access{{ID: r.ID, At: baseTime, Count: 1}}),
-		"Candidates": candErr,
-		"Usage":      usageErr,
-		"Close":      tr.Close(),
-	} {
-		if !errors.Is(err, driver.ErrClosed) {
-			t.Errorf("%s after Close = %v, want an error wrapping driver.ErrClosed", name, err)
+	calls := append(tierCalls(h, tr, r), tierCall{"Close", func(context.Context) error { return tr.Close() }})
+	for _, c := range calls {
+		if err := c.call(ctxFor(t)); !errors.Is(err, driver.ErrClosed) {
+			t.Errorf("%s after Close = %v, want an error wrapping driver.ErrClosed", c.name, err)
 		}
 	}
 }

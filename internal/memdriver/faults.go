@@ -27,3 +27,11 @@ func (t *Tier) Corrupt(id string, data []byte) {
 
 // Reopen returns a new handle on the same store, with the same size limit.
 func (t *Tier) Reopen() (*Tier, error) { return &Tier{s: t.s, max: t.max}, nil }
+
+// Evict forgets the frame id the way a cache under memory pressure does:
+// afterwards it is missing, not damaged.
+func (t *Tier) Evict(id string) {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	delete(t.s.frames, id)
+}

@@ -9,10 +9,13 @@ import (
 	"github.com/stackmemoryai/tier/internal/memdriver"
 )
 
-func TestConformance(t *testing.T) {
-	drivertest.RunConformanceTests(t, drivertest.Harness{
+// harness opens private tiers with o, documents limited to 1 MiB so that
+// the big-frame subtest stays quick.
+func harness(o memdriver.Options) drivertest.Harness {
+	o.MaxFrameSize = 1 << 20
+	return drivertest.Harness{
 		NewTier: func(t *testing.T) driver.Tier {
-			tr, err := memdriver.Open(context.Background(), memdriver.Options{MaxFrameSize: 1 << 20})
+			tr, err := memdriver.Open(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,5 +35,17 @@ func TestConformance(t *testing.T) {
 			"mem://x\x7f",
 		},
 		BigFrames: true,
-	})
+	}
+}
+
+func TestConformance(t *testing.T) {
+	drivertest.RunConformanceTests(t, harness(memdriver.Options{}))
+}
+
+// TestConformanceAsCache runs the suite on a tier that claims to be a
+// cache and forgets frames, so the eviction subtest runs too.
+func TestConformanceAsCache(t *testing.T) {
+	h := harness(memdriver.Options{NotDurable: true})
+	h.Evict = func(t *testing.T, tr driver.Tier, id string) { tr.(*memdriver.Tier).Evict(id) }
+	drivertest.RunConformanceTests(t, h)
 }
