@@ -42,7 +42,7 @@ func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
 	// already be applied.
 	var committing bool
 	var commitErr error
-	return s.run(ctx, "touch", len(uids), true, func(ctx context.Context) error {
+	return s.run(ctx, "touch", true, true, func(ctx context.Context) error {
 		if committing {
 			return commitErr
 		}
@@ -60,27 +60,28 @@ func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
 	})
 }
 
+// touchRow is the access statistics of a frame as locked by touch.
+type touchRow struct {
+	ID       pgtype.UUID        `db:"frame_id"`
+	LFUKey   float64            `db:"lfu_key"`
+	Accessed pgtype.Timestamptz `db:"last_accessed"`
+	Count    int32              `db:"access_count"`
+}
+
+// touch applies hits to the frames uids within tx.
 func touch(ctx context.Context, tx pgx.Tx, uids []pgtype.UUID, hits []driver.Access) error {
-	state := make(map[string]*touchState, len(uids))
-	rows, err := tx.Query(ctx, `SELECT frame_id, lfu_key, last_accessed, coalesce(access_count, 0)
+	rows, err := tx.Query(ctx, `SELECT frame_id, lfu_key, last_accessed, coalesce(access_count, 0) AS access_count
 		FROM frames_archive WHERE frame_id = ANY($1) ORDER BY frame_id FOR UPDATE`, uids)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id pgtype.UUID
-		var st touchState
-		var count int32
-		if err := rows.Scan(&id, &st.lfuKey, &st.accessed, &count); err != nil {
-			rows.Close()
-			return err
-		}
-		st.count = int64(count)
-		state[id.String()] = &st
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	locked, err := pgx.CollectRows(rows, pgx.RowToStructByName[touchRow])
+	if err != nil {
 		return err
+	}
+	state := make(map[string]*touchState, len(locked))
+	for _, r := range locked {
+		state[r.ID.String()] = &touchState{lfuKey: r.LFUKey, accessed: r.Accessed, count: int64(r.Count)}
 	}
 	for _, h := range hits {
 		u, ok := frameID(h.ID)
@@ -119,15 +120,15 @@ var candidateOrder = map[driver.Policy]string{
 	driver.AGE: "created_at, frame_id",
 }
 
-// Candidates returns up to q.Limit frames (without documents) in the order
-// q.Policy gives them up: LRU by last access, LFU by LFU key, AGE by
-// creation time, ties by ID. Each order is read from an index, so the cost
+// Candidates returns up to q.Limit frames (without documents; none when
+// q.Limit <= 0) in the order q.Policy gives them up: LRU by last access,
+// LFU by LFU key, AGE by creation time, ties by ID. Each order is read from an index, so the cost
 // grows with q.Limit, not with the size of the archive. An unknown policy
 // is an error.
 func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driver.Meta, error) {
 	order, ok := candidateOrder[q.Policy]
 	if !ok {
-		return nil, fmt.Errorf("pgdriver: candidates: unknown policy %q", q.Policy)
+		return nil, wrapErr("candidates", fmt.Errorf("unknown policy %q", q.Policy))
 	}
 	if q.Limit <= 0 {
 		return nil, s.checkOpen("candidates")
@@ -148,21 +149,13 @@ func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driv
 	}
 	sql += " ORDER BY " + order + " LIMIT $1"
 	var metas []driver.Meta
-	err := s.run(ctx, "candidates", q.Limit, true, func(ctx context.Context) error {
-		metas = metas[:0]
+	err := s.run(ctx, "candidates", true, true, func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, sql, args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var st stored
-			if err := rows.Scan(st.metaTargets()...); err != nil {
-				return err
-			}
-			metas = append(metas, st.meta())
-		}
-		return rows.Err()
+		metas, err = pgx.CollectRows(rows, rowToMeta)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -175,7 +168,7 @@ func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driv
 // per million frames), so callers should not run it on every operation.
 func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	var u driver.Usage
-	err := s.run(ctx, "usage", 0, true, func(ctx context.Context) error {
+	err := s.run(ctx, "usage", true, true, func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(size_bytes), 0)::int8 FROM frames_archive`).Scan(&u.Frames, &u.Bytes)
 	})
 	return u, err

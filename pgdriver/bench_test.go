@@ -124,8 +124,11 @@ func BenchmarkRawPgxGet(b *testing.B) {
 		uid, _ := frameID(rec.ID)
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
 			for b.Loop() {
-				var st stored
-				if err := s.pool.QueryRow(ctx, getSQL, uid).Scan(st.recordTargets()...); err != nil {
+				var st recordRow
+				m := &st.metaRow
+				if err := s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM frames_archive WHERE frame_id = $1`, uid).Scan(
+					&m.ID, &m.Session, &m.Project, &m.Parent, &m.Created, &m.Version, &m.Checksum, &m.Size,
+					&m.Accessed, &m.AccessCount, &m.LFUKey, &st.Raw, &st.Compressed); err != nil {
 					b.Fatal(err)
 				}
 			}

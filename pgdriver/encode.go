@@ -69,29 +69,19 @@ type columns struct {
 	sizes, accessCounts    []int32
 	lfuKeys                []float64
 	raws, compressed       [][]byte
+	bytes                  int64 // document bytes carried, to bound a statement
 }
 
 // add encodes rec as one more row, compressing its document if the Store's
-// options say so.
+// options say so. A record the archive cannot take gives an error wrapping
+// driver.ErrInvalidRecord.
 func (r *columns) add(rec *driver.Record, o *Options) error {
-	id, ok := frameID(rec.ID)
-	if !ok {
-		return fmt.Errorf("frame ID %q is not a UUID", rec.ID)
+	if err := validate(rec); err != nil {
+		return err
 	}
-	session, ok := parseUUID(rec.SessionID)
-	if !ok {
-		return fmt.Errorf("frame %s: session ID %q is not a UUID", rec.ID, rec.SessionID)
-	}
-	parent, ok := parseUUID(rec.ParentID)
-	if !ok {
-		return fmt.Errorf("frame %s: parent ID %q is not a UUID", rec.ID, rec.ParentID)
-	}
-	if rec.Version > math.MaxInt64 {
-		return fmt.Errorf("frame %s: version %d is beyond the archive's range", rec.ID, rec.Version)
-	}
-	if len(rec.Data) > math.MaxInt32 {
-		return fmt.Errorf("frame %s: document of %d bytes is too large", rec.ID, len(rec.Data))
-	}
+	id, _ := frameID(rec.ID)
+	session, _ := parseUUID(rec.SessionID)
+	parent, _ := parseUUID(rec.ParentID)
 	raw, comp := encodeDocument(rec, o)
 	r.ids = append(r.ids, id)
 	r.sessions = append(r.sessions, session)
@@ -107,6 +97,36 @@ func (r *columns) add(rec *driver.Record, o *Options) error {
 	r.lfuKeys = append(r.lfuKeys, rec.LFUKey)
 	r.raws = append(r.raws, raw)
 	r.compressed = append(r.compressed, comp)
+	r.bytes += int64(len(rec.Data)) + int64(len(raw)+len(comp))
+	return nil
+}
+
+// validate checks that rec can be archived: IDs that are UUIDs, a version
+// in the archive's range, a document no larger than MaxFrameSize whose
+// Size and Checksum match it. Errors wrap driver.ErrInvalidRecord and name
+// what to fix.
+func validate(rec *driver.Record) error {
+	if _, ok := frameID(rec.ID); !ok {
+		return fmt.Errorf("%w: frame ID %q is not a UUID", driver.ErrInvalidRecord, rec.ID)
+	}
+	if _, ok := parseUUID(rec.SessionID); !ok {
+		return fmt.Errorf("%w: frame %s: session ID %q is not a UUID", driver.ErrInvalidRecord, rec.ID, rec.SessionID)
+	}
+	if _, ok := parseUUID(rec.ParentID); !ok {
+		return fmt.Errorf("%w: frame %s: parent ID %q is not a UUID", driver.ErrInvalidRecord, rec.ID, rec.ParentID)
+	}
+	if rec.Version > math.MaxInt64 {
+		return fmt.Errorf("%w: frame %s: version %d is above %d", driver.ErrInvalidRecord, rec.ID, rec.Version, int64(math.MaxInt64))
+	}
+	if len(rec.Data) > MaxFrameSize {
+		return fmt.Errorf("%w: frame %s: document of %d bytes is larger than the archive's %d", driver.ErrInvalidRecord, rec.ID, len(rec.Data), MaxFrameSize)
+	}
+	if rec.Size != int64(len(rec.Data)) {
+		return fmt.Errorf("%w: frame %s: Size %d but the document has %d bytes", driver.ErrInvalidRecord, rec.ID, rec.Size, len(rec.Data))
+	}
+	if sum := driver.Checksum(rec.Data); sum != rec.Checksum {
+		return fmt.Errorf("%w: frame %s: Checksum %08x but the document's is %08x", driver.ErrInvalidRecord, rec.ID, rec.Checksum, sum)
+	}
 	return nil
 }
 
@@ -149,66 +169,70 @@ func clampInt32(n int64) int32 {
 	return int32(n)
 }
 
-// metaColumns are the columns scanned by scanMeta, in order.
+// metaColumns are the columns of [metaRow], in order.
 const metaColumns = `frame_id, session_id, project_id, parent_id, created_at, version,
 	checksum, size_bytes, last_accessed, access_count, lfu_key`
 
-// recordColumns are the columns scanned by scanRecord, in order.
+// recordColumns are the columns of [recordRow], in order.
 const recordColumns = metaColumns + `, frame_data_raw, frame_data_compressed`
 
-// stored is one row as read from frames_archive.
-type stored struct {
-	id, session, parent pgtype.UUID
-	project             pgtype.Text
-	created, accessed   pgtype.Timestamptz
-	version, checksum   int64
-	size                pgtype.Int4
-	accessCount         pgtype.Int4
-	lfuKey              pgtype.Float8
-	raw, compressed     []byte
+// metaRow is what a frame's row says besides its document, as read by
+// pgx.RowToStructByName from metaColumns.
+type metaRow struct {
+	ID          pgtype.UUID        `db:"frame_id"`
+	Session     pgtype.UUID        `db:"session_id"`
+	Project     pgtype.Text        `db:"project_id"`
+	Parent      pgtype.UUID        `db:"parent_id"`
+	Created     pgtype.Timestamptz `db:"created_at"`
+	Version     int64              `db:"version"`
+	Checksum    int64              `db:"checksum"`
+	Size        pgtype.Int4        `db:"size_bytes"`
+	Accessed    pgtype.Timestamptz `db:"last_accessed"`
+	AccessCount pgtype.Int4        `db:"access_count"`
+	LFUKey      pgtype.Float8      `db:"lfu_key"`
 }
 
-// metaTargets returns scan destinations for metaColumns.
-func (st *stored) metaTargets() []any {
-	return []any{&st.id, &st.session, &st.project, &st.parent, &st.created, &st.version,
-		&st.checksum, &st.size, &st.accessed, &st.accessCount, &st.lfuKey}
+// recordRow is a frame's row with its stored document, as read from
+// recordColumns.
+type recordRow struct {
+	metaRow
+	Raw        []byte `db:"frame_data_raw"`
+	Compressed []byte `db:"frame_data_compressed"`
 }
 
-// recordTargets returns scan destinations for recordColumns.
-func (st *stored) recordTargets() []any {
-	return append(st.metaTargets(), &st.raw, &st.compressed)
-}
-
-func (st *stored) meta() driver.Meta {
+func (st *metaRow) meta() driver.Meta {
 	return driver.Meta{
-		ID:          st.id.String(),
-		SessionID:   st.session.String(),
-		ProjectID:   st.project.String,
-		ParentID:    st.parent.String(),
-		CreatedAt:   timeOf(st.created),
-		Version:     uint64(st.version),
-		Checksum:    uint32(st.checksum),
-		Size:        int64(st.size.Int32),
-		LastAccess:  timeOf(st.accessed),
-		AccessCount: int64(st.accessCount.Int32),
-		LFUKey:      st.lfuKey.Float64,
+		ID:          st.ID.String(),
+		SessionID:   st.Session.String(),
+		ProjectID:   st.Project.String,
+		ParentID:    st.Parent.String(),
+		CreatedAt:   timeOf(st.Created),
+		Version:     uint64(st.Version),
+		Checksum:    uint32(st.Checksum),
+		Size:        int64(st.Size.Int32),
+		LastAccess:  timeOf(st.Accessed),
+		AccessCount: int64(st.AccessCount.Int32),
+		LFUKey:      st.LFUKey.Float64,
 	}
 }
 
 // record decodes the row and verifies its document against the stored size
 // and checksum. A damaged copy gives an error wrapping driver.ErrCorrupt.
-func (st *stored) record() (driver.Record, error) {
+func (st *recordRow) record() (driver.Record, error) {
 	rec := driver.Record{Meta: st.meta()}
 	switch {
-	case st.raw != nil:
-		rec.Data = st.raw
-	case st.compressed != nil:
-		data, err := codec.Decompress(st.compressed, rec.Size)
+	case st.Raw != nil:
+		rec.Data = st.Raw
+	case st.Compressed != nil:
+		if rec.Size < 0 || rec.Size > MaxFrameSize {
+			return driver.Record{}, fmt.Errorf("frame %s: %w: size %d out of range", rec.ID, driver.ErrCorrupt, rec.Size)
+		}
+		data, err := codec.Decompress(st.Compressed, rec.Size)
 		if err != nil {
 			return driver.Record{}, fmt.Errorf("frame %s: %w: %w", rec.ID, driver.ErrCorrupt, err)
 		}
 		rec.Data = data
-		rec.Compressed = st.compressed
+		rec.Compressed = st.Compressed
 	default:
 		return driver.Record{}, fmt.Errorf("frame %s: %w: no document stored", rec.ID, driver.ErrCorrupt)
 	}

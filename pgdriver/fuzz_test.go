@@ -19,13 +19,13 @@ func FuzzStoredRecord(f *testing.F) {
 	f.Add([]byte(nil), []byte{0xde, 0xad}, int32(-1), int64(-1), "not-a-uuid")
 	f.Add([]byte(nil), []byte(nil), int32(0), int64(0), "")
 	f.Fuzz(func(t *testing.T, raw, compressed []byte, size int32, checksum int64, id string) {
-		var st stored
+		var st recordRow
 		if u, ok := parseUUID(id); ok {
-			st.id = u
+			st.ID = u
 		}
-		st.size = pgtype.Int4{Int32: size, Valid: true}
-		st.checksum = checksum
-		st.raw, st.compressed = raw, compressed
+		st.Size = pgtype.Int4{Int32: size, Valid: true}
+		st.Checksum = checksum
+		st.Raw, st.Compressed = raw, compressed
 		rec, err := st.record()
 		if err != nil {
 			if !errors.Is(err, driver.ErrCorrupt) {

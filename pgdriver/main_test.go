@@ -3,6 +3,7 @@ package pgdriver
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -58,6 +59,10 @@ func childMigrate(url, startFile string) int {
 // machine does not make tests fail.
 const testTimeout = "10s"
 
+// testBatchTimeout is the batch timeout of test stores: a document of
+// MaxFrameSize takes seconds under the race detector.
+const testBatchTimeout = "2m"
+
 // withParams appends URL parameters to a database URL.
 func withParams(url string, params ...string) string {
 	sep := "?"
@@ -72,7 +77,7 @@ func withParams(url string, params ...string) string {
 func newStoreURL(t testing.TB, params ...string) (*Store, string) {
 	t.Helper()
 	url := testenv.PostgresURL(t)
-	s := openURL(t, withParams(url, append([]string{"timeout=" + testTimeout}, params...)...))
+	s := openURL(t, withParams(url, append([]string{"timeout=" + testTimeout, "batch_timeout=" + testBatchTimeout}, params...)...))
 	return s, url
 }
 
@@ -128,4 +133,15 @@ func record(id string, version uint64, doc string) driver.Record {
 		},
 		Data: []byte(doc),
 	}
+}
+
+// replaceDatabase returns the server URL naming database db instead.
+func replaceDatabase(t testing.TB, server, db string) string {
+	t.Helper()
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + db
+	return u.String()
 }

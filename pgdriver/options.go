@@ -11,24 +11,61 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stackmemoryai/tier/driver"
-	"github.com/stackmemoryai/tier/internal/codec"
 )
 
-// Defaults applied by [Open] to zero fields of [Options].
+// The driver's own defaults, applied by [Open] to zero fields of
+// [Options]. Each is stated once, here and in the package documentation.
 const (
+	// DefaultTimeout is the deadline of a call on one frame (Get, Put,
+	// Delete, Ping) whose context has none: the StackMemory storage spec's
+	// 200 ms for the cold tier.
+	DefaultTimeout = 200 * time.Millisecond
+	// DefaultBatchTimeout is the deadline of a call whose context has none
+	// and whose work grows with its input: calls on many frames (GetMany,
+	// PutMany, DeleteMany, GetMetas, Touch, Candidates), Query, Usage, and
+	// a Get or Put of a document of at least [LargeDocument] bytes.
+	DefaultBatchTimeout = 10 * time.Second
+	// DefaultCompression is the brotli quality (1 to 11) of stored
+	// documents: a good ratio on JSON at a cost the archive's write path
+	// can afford.
+	DefaultCompression = 5
 	// DefaultCompressMin is the document size, in bytes, from which a
 	// document is stored brotli-compressed. Below it, compressing on the
 	// write path costs more archive throughput than it saves room (the row
 	// also holds the JSONB copy); bytes that arrive already compressed are
 	// stored compressed whatever their size.
 	DefaultCompressMin = 4096
-	// DefaultTimeout is the deadline given to a call whose context has none.
-	DefaultTimeout = 500 * time.Millisecond
 	// DefaultSearchWindow is how many of the newest matching frames a
 	// full-text query ranks (see the package documentation, "Search").
 	DefaultSearchWindow = 500
 	// NoCompression, as Options.Compression, stores every document as is.
 	NoCompression = -1
+)
+
+// Limits of the archive, not settings.
+const (
+	// MaxFrameSize is the largest document, in bytes, the Store accepts
+	// ([Store.MaxFrameSize]); a larger one is refused with
+	// driver.ErrInvalidRecord. PostgreSQL keeps up to 1 GB in a value and
+	// 255 MB in a JSONB value, but a Put sends the document twice (its
+	// exact bytes and the text of its JSONB copy), compresses it, and the
+	// server parses the copy: a 64 MiB document takes 3.6 s to archive on
+	// a two-core machine. 32 MiB, twice the manager's default frame limit,
+	// keeps a Put of the largest document well within
+	// [DefaultBatchTimeout]; the conformance suite round-trips documents of
+	// exactly this size, high-entropy and repetitive.
+	MaxFrameSize = 32 << 20
+	// LargeDocument is the size from which a Get or Put runs under
+	// Options.BatchTimeout instead of Options.Timeout: moving a document
+	// of many megabytes takes longer than the per-call deadline allows.
+	LargeDocument = 1 << 20
+	// SearchIndexChars is how many characters of a document's string
+	// values the search vector indexes: all of them in a typical frame,
+	// the first SearchIndexChars of a larger one. PostgreSQL refuses a
+	// search vector whose words take more than 1 MB, so indexing a bounded
+	// prefix is what lets every document up to MaxFrameSize be stored;
+	// words past the prefix are not found by [Store.Query].
+	SearchIndexChars = 65536
 )
 
 // Options configures a [Store]. The zero value of every field except Pool
@@ -40,8 +77,8 @@ type Options struct {
 	Pool *pgxpool.Config
 
 	// Compression is the brotli quality (1 to 11) of compressed documents.
-	// Zero means codec.DefaultLevel; [NoCompression] stores every document
-	// uncompressed.
+	// Zero means [DefaultCompression]; [NoCompression] stores every
+	// document uncompressed.
 	Compression int
 
 	// CompressMin is the size in bytes from which a document is stored
@@ -53,10 +90,14 @@ type Options struct {
 	// created more than that many days ago. Zero keeps frames forever.
 	RetentionDays int
 
-	// Timeout is the deadline of a call whose context has no deadline.
-	// Batch calls get Timeout plus one millisecond per frame. Zero means
-	// [DefaultTimeout].
+	// Timeout is the deadline of a call on one frame whose context has no
+	// deadline. Zero means [DefaultTimeout].
 	Timeout time.Duration
+
+	// BatchTimeout is the deadline of a call on many frames, a query, or
+	// a call moving a large document, whose context has no deadline. Zero
+	// means [DefaultBatchTimeout].
+	BatchTimeout time.Duration
 
 	// SearchWindow is how many of the newest frames matching a full-text
 	// query are ranked. Zero means [DefaultSearchWindow].
@@ -71,18 +112,24 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	switch {
 	case o.Compression == 0:
-		o.Compression = codec.DefaultLevel
+		o.Compression = DefaultCompression
 	case o.Compression != NoCompression && (o.Compression < 1 || o.Compression > 11):
-		return o, fmt.Errorf("%w: pgdriver: compression %d is not 1-11", driver.ErrBadDSN, o.Compression)
+		return o, fmt.Errorf("%w: pgdriver: Options.Compression %d is not 1-11", driver.ErrBadDSN, o.Compression)
 	}
 	if o.CompressMin == 0 {
 		o.CompressMin = DefaultCompressMin
 	}
-	if o.CompressMin < 0 || o.RetentionDays < 0 || o.Timeout < 0 || o.SearchWindow < 0 {
-		return o, fmt.Errorf("%w: pgdriver: negative option", driver.ErrBadDSN)
+	for name, v := range map[string]int64{"CompressMin": int64(o.CompressMin), "RetentionDays": int64(o.RetentionDays),
+		"Timeout": int64(o.Timeout), "BatchTimeout": int64(o.BatchTimeout), "SearchWindow": int64(o.SearchWindow)} {
+		if v < 0 {
+			return o, fmt.Errorf("%w: pgdriver: Options.%s is negative", driver.ErrBadDSN, name)
+		}
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.BatchTimeout == 0 {
+		o.BatchTimeout = DefaultBatchTimeout
 	}
 	if o.SearchWindow == 0 {
 		o.SearchWindow = DefaultSearchWindow
@@ -96,6 +143,7 @@ const (
 	paramCompressMin  = "compress_min"
 	paramRetention    = "retention_days"
 	paramTimeout      = "timeout"
+	paramBatchTimeout = "batch_timeout"
 	paramSearchWindow = "search_window"
 )
 
@@ -141,16 +189,17 @@ func setOf(names ...string) map[string]bool {
 // search_path, statement_timeout and the others listed in the package
 // documentation. The package's own parameters are:
 //
-//	compression=1..11|none  brotli quality of stored documents (default 5)
-//	compress_min=BYTES      compress documents of at least this size (4096)
+//	compression=1..11|none  brotli quality of stored documents ([DefaultCompression])
+//	compress_min=BYTES      compress documents of at least this size ([DefaultCompressMin])
 //	retention_days=N        Compact deletes frames older than N days (0: keep)
-//	timeout=DURATION        deadline of calls whose ctx has none (500ms)
-//	search_window=N         newest matches ranked by a text query (500)
+//	timeout=DURATION        deadline of a call on one frame whose ctx has none ([DefaultTimeout])
+//	batch_timeout=DURATION  the same for batch calls and queries ([DefaultBatchTimeout])
+//	search_window=N         newest matches ranked by a text query ([DefaultSearchWindow])
 //
 // Any other parameter is rejected with an error wrapping driver.ErrBadDSN.
 // Errors never contain the password.
-func ParseURL(rawURL string) (Options, error) {
-	u, err := url.Parse(rawURL)
+func ParseURL(dsn string) (Options, error) {
+	u, err := url.Parse(dsn)
 	if err != nil {
 		return Options{}, fmt.Errorf("%w: pgdriver: the connection string is not a URL", driver.ErrBadDSN)
 	}
@@ -217,12 +266,18 @@ func (o *Options) takeOwnParams(q url.Values) error {
 			*p.dst = n
 		}
 	}
-	if v, ok := take(paramTimeout); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return bad(paramTimeout, v, "a positive duration like 500ms")
+	durations := []struct {
+		name string
+		dst  *time.Duration
+	}{{paramTimeout, &o.Timeout}, {paramBatchTimeout, &o.BatchTimeout}}
+	for _, p := range durations {
+		if v, ok := take(p.name); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return bad(p.name, v, "a positive duration like 200ms")
+			}
+			*p.dst = d
 		}
-		o.Timeout = d
 	}
 	return nil
 }

@@ -9,13 +9,12 @@ import (
 
 	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/driver"
-	"github.com/stackmemoryai/tier/internal/codec"
 )
 
 func TestParseURL(t *testing.T) {
 	o, err := ParseURL("postgresql://u:pw@db.example:6543/frames?sslmode=disable&pool_max_conns=7" +
 		"&application_name=agent&search_path=archive&statement_timeout=5000" +
-		"&compression=9&compress_min=200&retention_days=90&timeout=2s&search_window=5000")
+		"&compression=9&compress_min=200&retention_days=90&timeout=2s&batch_timeout=1m&search_window=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,12 +28,12 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("server setting %s = %q, want %q", k, c.RuntimeParams[k], v)
 		}
 	}
-	for _, k := range []string{"compression", "compress_min", "retention_days", "timeout", "search_window"} {
+	for _, k := range []string{"compression", "compress_min", "retention_days", "timeout", "batch_timeout", "search_window"} {
 		if _, sent := c.RuntimeParams[k]; sent {
 			t.Errorf("our parameter %s would be sent to the server", k)
 		}
 	}
-	want := Options{Pool: o.Pool, Compression: 9, CompressMin: 200, RetentionDays: 90, Timeout: 2 * time.Second, SearchWindow: 5000}
+	want := Options{Pool: o.Pool, Compression: 9, CompressMin: 200, RetentionDays: 90, Timeout: 2 * time.Second, BatchTimeout: time.Minute, SearchWindow: 5000}
 	if o != want {
 		t.Errorf("options = %+v, want %+v", o, want)
 	}
@@ -43,8 +42,8 @@ func TestParseURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Compression != codec.DefaultLevel || o.CompressMin != DefaultCompressMin || o.RetentionDays != 0 ||
-		o.Timeout != DefaultTimeout || o.SearchWindow != DefaultSearchWindow {
+	if o.Compression != DefaultCompression || o.CompressMin != DefaultCompressMin || o.RetentionDays != 0 ||
+		o.Timeout != DefaultTimeout || o.BatchTimeout != DefaultBatchTimeout || o.SearchWindow != DefaultSearchWindow {
 		t.Errorf("defaults = %+v", o)
 	}
 	if o, err = ParseURL("postgres://localhost/db?compression=none"); err != nil || o.Compression != NoCompression {
@@ -62,6 +61,7 @@ func TestParseURLRejects(t *testing.T) {
 		"postgres://u:" + secret + "@h/db?compress_min=-1",
 		"postgres://u:" + secret + "@h/db?retention_days=x",
 		"postgres://u:" + secret + "@h/db?timeout=0s",
+		"postgres://u:" + secret + "@h/db?batch_timeout=soon",
 		"postgres://u:" + secret + "@h/db?search_window=0",
 		"postgres://u:" + secret + "@h/db?pool_max_conns=0",
 		"postgres://u:" + secret + "@h/db?sslmode=sometimes",

@@ -58,14 +58,16 @@ func TestPoolRecoversAfterTerminate(t *testing.T) {
 	}
 }
 
-// TestUnreachableIsUnavailable checks that a call whose deadline passes
-// while the server is busy reports ErrUnavailable, and that a canceled
-// caller gets its own error back instead.
-func TestUnreachableIsUnavailable(t *testing.T) {
+// TestDeadlines checks whose deadline a timed-out call reports: the
+// Store's own (Options.Timeout) is ErrUnavailable, the server did not
+// answer; the caller's is the caller's context error and not
+// ErrUnavailable, whether it passes during the call or before it.
+func TestDeadlines(t *testing.T) {
 	s, url := newStoreURL(t)
+	impatient := openURL(t, withParams(url, "timeout=200ms"))
 	ctx := context.Background()
 	conn := sqlConn(t, url)
-	// Hold a lock that the write below waits for.
+	// Hold a lock that the deletes below wait for.
 	rec := record(newID(), 1, `{}`)
 	if err := s.Put(ctx, rec); err != nil {
 		t.Fatal(err)
@@ -78,10 +80,16 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM frames_archive WHERE frame_id = $1 FOR UPDATE`, rec.ID); err != nil {
 		t.Fatal(err)
 	}
+	if err := impatient.Delete(ctx, rec.ID, driver.AnyVersion); !errors.Is(err, driver.ErrUnavailable) {
+		t.Errorf("Delete blocked past the Store's own timeout: %v, want ErrUnavailable", err)
+	}
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	if err := s.Delete(short, rec.ID, driver.AnyVersion); !errors.Is(err, driver.ErrUnavailable) {
-		t.Errorf("Delete blocked past its deadline: %v, want ErrUnavailable", err)
+	if err := s.Delete(short, rec.ID, driver.AnyVersion); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrUnavailable) {
+		t.Errorf("Delete blocked past the caller's deadline: %v, want context.DeadlineExceeded, not ErrUnavailable", err)
+	}
+	if _, _, err := s.Get(short, rec.ID); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrUnavailable) {
+		t.Errorf("Get with an expired deadline: %v, want context.DeadlineExceeded, not ErrUnavailable", err)
 	}
 	canceled, cancelNow := context.WithCancel(ctx)
 	cancelNow()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,9 +138,20 @@ func TestCorruptCopyNotReturned(t *testing.T) {
 			t.Errorf("Get of a damaged copy: ok=%v data=%q err=%v; want ErrCorrupt", ok, rec.Data, err)
 		}
 	}
-	recs, err := s.GetMany(ctx, []string{small.ID, large.ID})
-	if !errors.Is(err, driver.ErrCorrupt) || len(recs) != 0 {
-		t.Errorf("GetMany of damaged copies: %d records, err %v; want ErrCorrupt", len(recs), err)
+	good := record(newID(), 1, `{"sound":true}`)
+	if err := s.Put(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.GetMany(ctx, []string{small.ID, good.ID, large.ID})
+	var ce *driver.CorruptError
+	if !errors.Is(err, driver.ErrCorrupt) || !errors.As(err, &ce) || len(recs) != 1 || recs[0].ID != good.ID {
+		t.Fatalf("GetMany of two damaged copies and a sound one: %d records, err %v; want the sound one and a CorruptError", len(recs), err)
+	}
+	slices.Sort(ce.IDs)
+	want := []string{small.ID, large.ID}
+	slices.Sort(want)
+	if !slices.Equal(ce.IDs, want) {
+		t.Errorf("CorruptError names %v, want %v", ce.IDs, want)
 	}
 }
 
@@ -178,8 +190,8 @@ func TestSchemaContract(t *testing.T) {
 		}
 	}
 	var version int
-	if err := conn.QueryRow(ctx, `SELECT max(version) FROM tier_schema_migrations`).Scan(&version); err != nil || version != SchemaVersion() {
-		t.Errorf("tier_schema_migrations at version %d (%v), want %d", version, err, SchemaVersion())
+	if err := conn.QueryRow(ctx, `SELECT max(version) FROM tier_schema_migrations`).Scan(&version); err != nil || version != SchemaVersion {
+		t.Errorf("tier_schema_migrations at version %d (%v), want %d", version, err, SchemaVersion)
 	}
 }
 
@@ -196,6 +208,9 @@ func TestClosedStore(t *testing.T) {
 		"Get":        func() error { _, _, err := s.Get(ctx, id); return err },
 		"Get bad ID": func() error { _, _, err := s.Get(ctx, "x"); return err },
 		"GetMany":    func() error { _, err := s.GetMany(ctx, []string{id}); return err },
+		"GetMetas":   func() error { _, err := s.GetMetas(ctx, []string{id}); return err },
+		"DeleteMany": func() error { return s.DeleteMany(ctx, []driver.Deletion{{ID: id, UpTo: 1}}) },
+		"Subscribe":  func() error { return s.Subscribe(ctx, func(driver.Change) {}) },
 		"Put":        func() error { return s.Put(ctx, record(id, 1, `{}`)) },
 		"PutMany":    func() error { return s.PutMany(ctx, nil) },
 		"Delete":     func() error { return s.Delete(ctx, id, 1) },

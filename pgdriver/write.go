@@ -3,7 +3,6 @@ package pgdriver
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/stackmemoryai/tier/driver"
 )
@@ -12,14 +11,13 @@ import (
 // the stored one only if its version is at least the stored version; the
 // access statistics of a stored row are kept. The JSONB copy and the search
 // vector are computed by the server from the document text.
-const upsertSQL = `
+var upsertSQL = `
 INSERT INTO frames_archive AS a (frame_id, session_id, project_id, parent_id,
 	created_at, version, checksum, size_bytes, last_accessed, access_count, lfu_key,
 	frame_data_raw, frame_data_compressed, frame_data, search_vector)
 SELECT i.frame_id, i.session_id, i.project_id, i.parent_id,
 	i.created_at, i.version, i.checksum, i.size_bytes, i.last_accessed, i.access_count, i.lfu_key,
-	i.raw, i.compressed, d.doc,
-	coalesce(jsonb_to_tsvector('english', d.doc, '["string"]'), ''::tsvector)
+	i.raw, i.compressed, d.doc, ` + searchVectorSQL + `
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],
 	$5::timestamptz[], $6::int8[], $7::int8[], $8::int4[], $9::timestamptz[], $10::int4[], $11::float8[],
 	$12::bytea[], $13::bytea[], $14::text[])
@@ -42,8 +40,24 @@ ON CONFLICT (frame_id) DO UPDATE SET
 	archived_at = now()
 WHERE a.version <= excluded.version`
 
-// putChunkSize is how many frames one upsert statement carries.
-const putChunkSize = 250
+// searchVectorSQL computes the search vector of the document d.doc of
+// i.size_bytes bytes: the string values of the document, all of them in a
+// document of at most SearchIndexChars bytes, else the first
+// SearchIndexChars characters of them, so that the vector stays within
+// PostgreSQL's 1 MB limit whatever the document.
+var searchVectorSQL = fmt.Sprintf(`coalesce(CASE WHEN i.size_bytes <= %[1]d
+		THEN jsonb_to_tsvector('english', d.doc, '["string"]')
+		ELSE to_tsvector('english', left((SELECT string_agg(v #>> '{}', ' ')
+			FROM jsonb_path_query(d.doc, 'strict $.**') v WHERE jsonb_typeof(v) = 'string'), %[1]d))
+	END, ''::tsvector)`, SearchIndexChars)
+
+// putChunkFrames is how many frames one upsert statement carries at most.
+const putChunkFrames = 250
+
+// putChunkBytes bounds the document bytes of one upsert statement (a
+// statement and each of its arrays must stay under PostgreSQL's 1 GB): a
+// chunk ends after the record that reaches it.
+const putChunkBytes = 32 << 20
 
 // putWorkers is how many upsert statements of one PutMany run at once.
 const putWorkers = 4
@@ -52,37 +66,45 @@ const putWorkers = 4
 // Version. A new frame takes its access statistics from rec; a stored one
 // keeps its own. rec.Compressed, when set, is stored as is; otherwise a
 // document of at least Options.CompressMin bytes is compressed with brotli
-// when that makes it smaller. Put refuses IDs that are not UUIDs and
-// versions above math.MaxInt64.
+// when that makes it smaller. A record whose IDs are not UUIDs, whose
+// Version is above math.MaxInt64, whose document is larger than
+// [MaxFrameSize] or does not match its Size and Checksum is refused with
+// an error wrapping driver.ErrInvalidRecord, before anything is written.
+// Put runs under Options.Timeout, or Options.BatchTimeout for a document
+// of at least [LargeDocument] bytes.
 func (s *Store) Put(ctx context.Context, rec driver.Record) error {
 	return s.PutMany(ctx, []driver.Record{rec})
 }
 
-// PutMany archives every record under the rules of [Store.Put], a few
-// hundred per statement, with up to putWorkers statements running at once
-// on separate connections (the server builds the JSONB copy and the search
-// vector of each frame, which is what bounds throughput). Of several
-// records with the same ID the one with the greatest Version (the last
-// among equals) is written. Each statement is atomic; when PutMany fails,
-// other parts of the batch may be stored, which is harmless since writes
-// are idempotent.
+// PutMany archives every record under the rules of [Store.Put], up to
+// putChunkFrames frames per statement, with up to putWorkers statements
+// running at once on separate connections (the server builds the JSONB
+// copy and the search vector of each frame, which is what bounds
+// throughput). Of several records with the same ID the one with the
+// greatest Version (the last among equals) is written. If any record is
+// invalid, nothing is written. Each statement is atomic; when PutMany
+// fails, other parts of the batch may be stored, which is harmless since
+// writes are idempotent.
 func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 	if err := s.checkOpen("put"); err != nil {
 		return err
 	}
 	recs = newestByID(recs)
-	chunks := make([]columns, 0, (len(recs)+putChunkSize-1)/putChunkSize)
-	for start := 0; start < len(recs); start += putChunkSize {
-		var c columns
-		for i := start; i < min(start+putChunkSize, len(recs)); i++ {
-			if err := c.add(&recs[i], &s.opts); err != nil {
-				return fmt.Errorf("pgdriver: put: %w", err)
-			}
+	var chunks []*columns
+	for i := range recs {
+		if len(chunks) == 0 || len(chunks[len(chunks)-1].ids) >= putChunkFrames || chunks[len(chunks)-1].bytes >= putChunkBytes {
+			chunks = append(chunks, new(columns))
 		}
-		chunks = append(chunks, c)
+		if err := chunks[len(chunks)-1].add(&recs[i], &s.opts); err != nil {
+			return wrapErr("put", err)
+		}
 	}
-	if len(chunks) == 1 {
-		return s.putChunk(ctx, &chunks[0])
+	batch := len(recs) > 1 || (len(recs) == 1 && len(recs[0].Data) >= LargeDocument)
+	switch len(chunks) {
+	case 0:
+		return nil
+	case 1:
+		return s.putChunk(ctx, chunks[0], batch)
 	}
 	workers := min(len(chunks), putWorkers, int(s.opts.Pool.MaxConns))
 	next := make(chan *columns)
@@ -92,14 +114,14 @@ func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 			var err error
 			for c := range next {
 				if err == nil {
-					err = s.putChunk(ctx, c)
+					err = s.putChunk(ctx, c, true)
 				}
 			}
 			errs <- err
 		}()
 	}
-	for i := range chunks {
-		next <- &chunks[i]
+	for _, c := range chunks {
+		next <- c
 	}
 	close(next)
 	var err error
@@ -112,8 +134,8 @@ func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 }
 
 // putChunk upserts one chunk in one statement.
-func (s *Store) putChunk(ctx context.Context, c *columns) error {
-	return s.run(ctx, "put", len(c.ids), true, func(ctx context.Context) error {
+func (s *Store) putChunk(ctx context.Context, c *columns, batch bool) error {
+	return s.run(ctx, "put", batch, true, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, upsertSQL, c.ids, c.sessions, c.projects, c.parents,
 			c.created, c.versions, c.checksums, c.sizes, c.accessed, c.accessCounts, c.lfuKeys,
 			c.raws, c.compressed, c.docs)
@@ -141,22 +163,4 @@ func newestByID(recs []driver.Record) []driver.Record {
 		}
 	}
 	return out
-}
-
-// Delete removes the frame if its stored Version is at most upTo
-// (driver.AnyVersion removes any). Deleting a missing frame, or an ID that
-// is not a UUID, returns nil.
-func (s *Store) Delete(ctx context.Context, id string, upTo uint64) error {
-	uid, ok := frameID(id)
-	if !ok {
-		return s.checkOpen("delete")
-	}
-	limit := int64(math.MaxInt64)
-	if upTo < math.MaxInt64 {
-		limit = int64(upTo)
-	}
-	return s.run(ctx, "delete", 0, true, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `DELETE FROM frames_archive WHERE frame_id = $1 AND version <= $2`, uid, limit)
-		return err
-	})
 }

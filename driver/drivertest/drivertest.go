@@ -4,16 +4,30 @@
 //	func TestConformance(t *testing.T) {
 //		drivertest.RunConformanceTests(t, drivertest.Harness{
 //			NewTier: func(t *testing.T) driver.Tier { ... a new, empty tier ... },
+//			Corrupt: func(t *testing.T, tr driver.Tier, id string) { ... damage the stored copy ... },
+//			Open:    mydriver.Driver{}.Open,
+//			BadDSNs: []string{"my://host?unknown=1", "my://host?timeout=soon"},
 //		})
 //	}
 //
 // The suite checks the contract documented in package driver: byte-exact
 // round trips, missing IDs, version-conditional and idempotent writes and
-// deletes, checksums, the candidate order of every policy, usage,
-// concurrent use, context cancellation, and behaviour after Close. Optional
-// interfaces (Batcher, Querier, Pinger) are tested when the tier implements
+// deletes, checksums, records refused as invalid, the candidate order of
+// every policy, usage, Limit 0, concurrent use, contexts already canceled
+// or past their deadline, damaged copies (alone and inside batches),
+// frames a cache evicted, bad connection strings, and behaviour after
+// Close. Optional interfaces (Batcher, BatchDeleter, MetaGetter, Querier,
+// Pinger, Compactor, SizeLimiter) are tested when the tier implements
 // them; a tier without them still runs every subtest through the required
 // methods.
+//
+// For a Querier, the subtest SearchLanguage runs one fixed corpus and a
+// table of query texts in the language of [driver.Search], each with the
+// exact set of frames it must match, so that the same text matches the
+// same frames in every driver.
+//
+// Subtests that need a hook the harness does not give fail, naming the
+// hook: Corrupt, Open and BadDSNs are required.
 package drivertest
 
 import (
@@ -35,7 +49,8 @@ type Harness struct {
 	// number (never inside a string). Every document the suite writes is
 	// made by it, so a driver that stores only documents of one shape can
 	// run the suite. Its other string values must be the same for every
-	// call. Nil means the suite's own documents, which also include JSON
+	// call and must not hold the words the SearchLanguage subtest queries
+	// (it names any it meets). Nil means the suite's own documents, which also include JSON
 	// of other shapes (arrays, bare strings) in the round-trip test.
 	Document func(text string, n int) []byte
 
@@ -52,16 +67,20 @@ type Harness struct {
 	// never forget.
 	Evict func(t *testing.T, tr driver.Tier, id string)
 
-	// Open opens a tier from a connection string as the driver's
-	// [driver.Driver] does. With BadDSNs, the suite checks that each of
-	// them is refused with an error wrapping driver.ErrBadDSN and a nil
-	// Tier. Required.
+	// Open opens a tier from a connection string: the driver's
+	// [driver.Driver] Open method itself, so that the interface it returns
+	// is the one the suite checks. With BadDSNs (at least one), the suite
+	// checks that each of them is refused with an error wrapping
+	// driver.ErrBadDSN and a nil Tier (not an interface holding a nil
+	// pointer). Required.
 	Open    func(ctx context.Context, dsn string) (driver.Tier, error)
 	BadDSNs []string
 
-	// BigFrames makes the suite round-trip documents as large as the tier
-	// accepts (its SizeLimiter's limit), high-entropy and repetitive. It
-	// is slow; drivers enable it in their own test runs.
+	// BigFrames makes the suite round-trip documents of exactly the size
+	// the tier accepts (its SizeLimiter's MaxFrameSize), high-entropy and
+	// repetitive, and check that one byte more is refused with
+	// driver.ErrInvalidRecord. The tier must implement driver.SizeLimiter.
+	// It is slow; drivers enable it in their own test runs.
 	BigFrames bool
 }
 
@@ -95,7 +114,18 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"QueryPagination", testQueryPagination},
 		{"Ping", testPing},
 		{"ConcurrentUse", testConcurrent},
-		{"CanceledContext", testCanceledContext},
+		{"QueryByParent", testQueryParent},
+		{"SearchLanguage", testSearchLanguage},
+		{"LimitZeroReturnsNothing", testLimitZero},
+		{"CanceledContext", testDoneContext(canceledContext, context.Canceled)},
+		{"ExpiredDeadline", testDoneContext(expiredContext, context.DeadlineExceeded)},
+		{"CorruptCopyIsReportedNeverReturned", testCorrupt},
+		{"EvictedFrameIsMissingNotCorrupt", testEvicted},
+		{"BadDSNIsRefusedWithNilTier", testBadDSNs},
+		{"InvalidRecordIsRefused", testInvalidRecord},
+		{"FrameSizeLimit", testFrameSizeLimit},
+		{"GetMetas", testGetMetas},
+		{"DeleteMany", testDeleteMany},
 		{"AfterClose", testAfterClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

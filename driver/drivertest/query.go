@@ -114,39 +114,64 @@ func testQueryPagination(t *testing.T, h *Harness, tr driver.Tier) {
 	}
 }
 
-func testCanceledContext(t *testing.T, h *Harness, tr driver.Tier) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r := record(newID(), 1, h.doc("canceled", 1), baseTime)
-	if err := tr.Put(ctx, r); err == nil {
-		t.Fatal("Put with a canceled context succeeded, want an error")
-	}
-	if _, _, err := tr.Get(ctx, r.ID); err == nil {
-		t.Fatal("Get with a canceled context succeeded, want an error")
-	}
-}
-
 func testAfterClose(t *testing.T, h *Harness, tr driver.Tier) {
 	r := record(newID(), 1, h.doc("closed", 1), baseTime)
 	mustPut(t, tr, r)
 	if err := tr.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	ctx := ctxFor(t)
-	_, _, getErr := tr.Get(ctx, r.ID)
-	_, candErr := tr.Candidates(ctx, driver.CandidateQuery{Policy: driver.LRU, Limit: 1})
-	_, usageErr := tr.Usage(ctx)
-	for name, err := range map[string]error{
-		"Get":        getErr,
-		"Put":        tr.Put(ctx, r),
-		"Delete":     tr.Delete(ctx, r.ID, driver.AnyVersion),
-		"Touch":      tr.Touch(ctx, []driver.Access{{ID: r.ID, At: baseTime, Count: 1}}),
-		"Candidates": candErr,
-		"Usage":      usageErr,
-		"Close":      tr.Close(),
-	} {
-		if !errors.Is(err, driver.ErrClosed) {
-			t.Errorf("%s after Close = %v, want an error wrapping driver.ErrClosed", name, err)
+	calls := append(tierCalls(h, tr, r), tierCall{"Close", func(context.Context) error { return tr.Close() }})
+	for _, c := range calls {
+		if err := c.call(ctxFor(t)); !errors.Is(err, driver.ErrClosed) {
+			t.Errorf("%s after Close = %v, want an error wrapping driver.ErrClosed", c.name, err)
 		}
 	}
+}
+
+// queryIDs runs q and returns the IDs of its hits, in order.
+func queryIDs(t *testing.T, tr driver.Querier, q driver.Query) []string {
+	t.Helper()
+	hits, err := tr.Query(ctxFor(t), q)
+	if err != nil {
+		t.Fatalf("Query(%+v): %v", q, err)
+	}
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
+}
+
+// testQueryParent checks that Query with ParentID returns only the
+// children of that frame.
+func testQueryParent(t *testing.T, h *Harness, tr driver.Tier) {
+	q, ok := tr.(driver.Querier)
+	if !ok {
+		t.Log("tier does not implement driver.Querier; the manager answers queries from other tiers")
+		return
+	}
+	at := func(hour int) time.Time { return baseTime.Add(time.Duration(hour) * time.Hour) }
+	parent := record(newID(), 1, h.doc("parent node", 0), at(0))
+	older := record(newID(), 1, h.doc("child apple", 1), at(1))
+	newer := record(newID(), 1, h.doc("child banana", 2), at(2))
+	grandchild := record(newID(), 1, h.doc("grandchild apple", 3), at(3))
+	stranger := record(newID(), 1, h.doc("child apple elsewhere", 4), at(4))
+	older.ParentID, newer.ParentID = parent.ID, parent.ID
+	grandchild.ParentID = older.ID
+	stranger.ParentID = newID()
+	mustPut(t, tr, parent, older, newer, grandchild, stranger)
+
+	expectOrder(t, "children of the parent", queryIDs(t, q, driver.Query{ParentID: parent.ID, Limit: 10}), newer, older)
+	expectOrder(t, "children of a child", queryIDs(t, q, driver.Query{ParentID: older.ID, Limit: 10}), grandchild)
+	expectOrder(t, "children of a frame without any", queryIDs(t, q, driver.Query{ParentID: newer.ID, Limit: 10}))
+	expectOrder(t, "children of an unknown frame", queryIDs(t, q, driver.Query{ParentID: newID(), Limit: 10}))
+	expectOrder(t, "children of the parent matching apple",
+		queryIDs(t, q, driver.Query{ParentID: parent.ID, Text: "apple", Limit: 10}), older)
+	first, err := q.Query(ctxFor(t), driver.Query{ParentID: parent.ID, Limit: 1})
+	if err != nil || len(first) != 1 || first[0].ID != newer.ID {
+		t.Fatalf("first page of children = %d hits, %v; want %s", len(first), err, newer.ID)
+	}
+	last := first[0]
+	expectOrder(t, "second page of children", queryIDs(t, q, driver.Query{ParentID: parent.ID, Limit: 10,
+		After: &driver.Cursor{Rank: last.Rank, CreatedAt: last.CreatedAt, ID: last.ID}}), older)
 }

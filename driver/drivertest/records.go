@@ -24,14 +24,13 @@ func newID() string {
 }
 
 // defaultDocument is the document of the suite when Harness.Document is
-// nil: a realistic frame document carrying text in string values and n as a
-// number.
+// nil: a realistic frame document carrying text once, in a string value,
+// and n once, as a number.
 func defaultDocument(text string, n int) []byte {
 	t, _ := json.Marshal(text)
-	t = t[1 : len(t)-1]
-	return fmt.Appendf(nil, `{"task":"refactor %s module","inputs":{"files":["a.go","b.go"],"n":%d},`+
-		`"outputs":{"summary":"renamed %s helpers; tests pass"},"digest":"d%d","events":[{"kind":"tool","name":"go test"}]}`,
-		t, n, t, n)
+	return fmt.Appendf(nil, `{"task":%s,"inputs":{"files":["a.go","b.go"],"n":%d},`+
+		`"outputs":{"summary":"renamed helpers; tests pass"},"digest":"refactor module","events":[{"kind":"tool","name":"go test"}]}`,
+		t, n)
 }
 
 // doc returns a document carrying text and n, made by h.Document or, when it

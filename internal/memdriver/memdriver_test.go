@@ -1,6 +1,7 @@
 package memdriver_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -8,12 +9,43 @@ import (
 	"github.com/stackmemoryai/tier/internal/memdriver"
 )
 
-func TestConformance(t *testing.T) {
-	drivertest.RunConformanceTests(t, drivertest.Harness{
+// harness opens private tiers with o, documents limited to 1 MiB so that
+// the big-frame subtest stays quick.
+func harness(o memdriver.Options) drivertest.Harness {
+	o.MaxFrameSize = 1 << 20
+	return drivertest.Harness{
 		NewTier: func(t *testing.T) driver.Tier {
-			tr := memdriver.New(true)
+			tr, err := memdriver.Open(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { _ = tr.Close() })
 			return tr
 		},
-	})
+		Corrupt: func(t *testing.T, tr driver.Tier, id string) {
+			tr.(*memdriver.Tier).Corrupt(id, []byte(`{"task":"tampered"}`))
+		},
+		Open: memdriver.Driver{}.Open,
+		BadDSNs: []string{
+			"mem://x?colour=blue",
+			"mem://x?durable=maybe",
+			"mem://x?maxframesize=0",
+			"mem://x?maxframesize=lots",
+			"redis://127.0.0.1:6379/0",
+			"mem://x\x7f",
+		},
+		BigFrames: true,
+	}
+}
+
+func TestConformance(t *testing.T) {
+	drivertest.RunConformanceTests(t, harness(memdriver.Options{}))
+}
+
+// TestConformanceAsCache runs the suite on a tier that claims to be a
+// cache and forgets frames, so the eviction subtest runs too.
+func TestConformanceAsCache(t *testing.T) {
+	h := harness(memdriver.Options{NotDurable: true})
+	h.Evict = func(t *testing.T, tr driver.Tier, id string) { tr.(*memdriver.Tier).Evict(id) }
+	drivertest.RunConformanceTests(t, h)
 }

@@ -23,7 +23,7 @@ func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time) (int64, e
 	var total int64
 	for range maxRetentionBatches {
 		var n int64
-		err := s.run(ctx, "delete older", retentionBatch, true, func(ctx context.Context) error {
+		err := s.run(ctx, "delete older", true, true, func(ctx context.Context) error {
 			tag, err := s.pool.Exec(ctx, `DELETE FROM frames_archive WHERE frame_id IN (
 				SELECT frame_id FROM frames_archive WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
 				timestamptz(cutoff), retentionBatch)
@@ -57,7 +57,7 @@ func (s *Store) Compact(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.run(ctx, "compact", 0, true, func(ctx context.Context) error {
+	return s.run(ctx, "compact", true, true, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) frames_archive`)
 		return err
 	})
