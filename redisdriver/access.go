@@ -3,6 +3,7 @@ package redisdriver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -23,14 +24,16 @@ const touchAttempts = 5
 //
 // Each frame is updated by compare-and-set, so concurrent Touch calls from
 // several processes add up. Touch takes about three round trips whatever
-// the number of hits.
+// the number of hits, bounded together by Options.BatchTimeout.
 func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
-	if err := s.check(); err != nil {
+	if err := s.check("touch"); err != nil {
 		return err
 	}
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
 	pending := make([]driver.Access, 0, len(hits))
 	for _, h := range hits {
-		if checkID(h.ID) == nil && h.Count > 0 {
+		if validID(h.ID) && h.Count > 0 {
 			pending = append(pending, h)
 		}
 	}
@@ -56,8 +59,6 @@ type touched struct {
 // ones, and writes them where nobody changed them meanwhile. It returns
 // the frames written and the hits to try again.
 func (s *Store) touchOnce(ctx context.Context, hits []driver.Access) (done []touched, retry []driver.Access, err error) {
-	rctx, cancel := s.deadline(ctx)
-	defer cancel()
 	cmds := make(rueidis.Commands, len(hits))
 	for i, h := range hits {
 		cmds[i] = s.client.B().Hmget().Key(s.keys.meta(h.ID)).Field("accessed_at", "access_count", "lfu_key").Build()
@@ -65,13 +66,13 @@ func (s *Store) touchOnce(ctx context.Context, hits []driver.Access) (done []tou
 	var calls []call
 	var todo []driver.Access
 	var news []touched
-	for i, r := range s.client.DoMulti(rctx, cmds...) {
+	for i, r := range s.client.DoMulti(ctx, cmds...) {
 		vals, err := r.AsStrSlice()
 		if err != nil {
 			if _, isReply := rueidis.IsRedisErr(err); isReply || rueidis.IsRedisNil(err) {
 				continue // unknown frame, or not a hash: Get reports it as corrupt
 			}
-			return nil, nil, s.fail("touch", hits[i].ID, err)
+			return nil, nil, wrapErr("touch "+hits[i].ID, callErr(ctx, err))
 		}
 		h := hits[i]
 		last, err1 := parseMillis(vals[0])
@@ -94,10 +95,10 @@ func (s *Store) touchOnce(ctx context.Context, hits []driver.Access) (done []tou
 	if len(calls) == 0 {
 		return nil, nil, nil
 	}
-	for i, r := range scriptTouch.run(rctx, s.client, calls...) {
+	for i, r := range scriptTouch.run(ctx, s.client, calls...) {
 		n, err := r.AsInt64()
 		if err != nil {
-			return done, nil, s.fail("touch", todo[i].ID, err)
+			return done, nil, wrapErr("touch "+todo[i].ID, callErr(ctx, err))
 		}
 		switch n {
 		case 1:
@@ -116,8 +117,6 @@ func (s *Store) touchIndex(ctx context.Context, done []touched) error {
 	if len(done) == 0 {
 		return nil
 	}
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
 	b := s.client.B()
 	lru := b.Arbitrary("ZADD").Keys(s.keys.lru).Args("XX", "GT")
 	lfu := b.Arbitrary("ZADD").Keys(s.keys.lfu).Args("XX", "GT")
@@ -136,8 +135,188 @@ func (s *Store) touchIndex(ctx context.Context, done []touched) error {
 	var errs []error
 	for _, r := range s.client.DoMulti(ctx, cmds...) {
 		if err := r.Error(); err != nil {
-			errs = append(errs, s.fail("touch (index)", "", err))
+			errs = append(errs, wrapErr("touch (index)", callErr(ctx, err)))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Candidates returns up to q.Limit frames in the order q.Policy gives them
+// up, read from the policy's sorted set: least recent access first (LRU),
+// lowest LFU key first (LFU), oldest creation first (AGE); ties by ID.
+//
+// Every frame returned exists and carries the metadata of its meta hash.
+// Index members whose frame has expired or been evicted are dropped from
+// the indexes on the way, so the work done grows with the frames returned
+// and the dead entries met, not with the frames kept. A filter on the
+// policy's own time (AccessedBefore for LRU, CreatedBefore for AGE) is
+// applied by the index; the other filter is applied to the frames read.
+func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driver.Meta, error) {
+	if err := s.check("candidates"); err != nil {
+		return nil, err
+	}
+	if q.Limit <= 0 {
+		return nil, nil
+	}
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	var key, upper string
+	switch q.Policy {
+	case driver.LRU:
+		key, upper = s.keys.lru, "+inf"
+		if !q.AccessedBefore.IsZero() {
+			upper = "(" + formatMillis(q.AccessedBefore)
+		}
+	case driver.LFU:
+		key, upper = s.keys.lfu, "+inf"
+	case driver.AGE:
+		key, upper = s.keys.age, "+inf"
+		if !q.CreatedBefore.IsZero() {
+			upper = "(" + formatMillis(q.CreatedBefore)
+		}
+	default:
+		return nil, fmt.Errorf("redisdriver: candidates: unknown policy %q (want LRU, LFU or AGE)", q.Policy)
+	}
+	if _, err := s.sweep(ctx, sweepRoundsQuick); err != nil {
+		return nil, err
+	}
+	out := make([]driver.Meta, 0, min(q.Limit, 1024))
+	seen := make(map[string]bool)
+	offset := 0
+	for range candidateRounds {
+		page := min(max(2*(q.Limit-len(out)), 32), 1000)
+		ids, err := s.indexPage(ctx, key, upper, offset, page)
+		if err != nil {
+			return nil, err
+		}
+		metas, dead, err := s.readMetas(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range metas {
+			if seen[m.ID] || !keepsQuery(q, m) {
+				continue
+			}
+			seen[m.ID] = true
+			out = append(out, m)
+		}
+		if err := s.removeFromIndex(ctx, "", dead...); err != nil {
+			return nil, err
+		}
+		offset += len(ids) - len(dead)
+		if len(out) >= q.Limit || len(ids) < page {
+			break
+		}
+	}
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}
+
+// keepsQuery applies the filters of q to a frame.
+func keepsQuery(q driver.CandidateQuery, m driver.Meta) bool {
+	if !q.CreatedBefore.IsZero() && !m.CreatedAt.Before(q.CreatedBefore) {
+		return false
+	}
+	if !q.AccessedBefore.IsZero() && !m.LastAccess.Before(q.AccessedBefore) {
+		return false
+	}
+	return true
+}
+
+// indexPage reads one page of a candidate index in ascending score order.
+func (s *Store) indexPage(ctx context.Context, key, upper string, offset, count int) ([]string, error) {
+	ids, err := s.client.Do(ctx, s.client.B().Arbitrary("ZRANGE").Keys(key).
+		Args("-inf", upper, "BYSCORE", "LIMIT", strconv.Itoa(offset), strconv.Itoa(count)).ReadOnly()).AsStrSlice()
+	if err != nil {
+		return nil, wrapErr("candidates", callErr(ctx, err))
+	}
+	return ids, nil
+}
+
+// readMetas reads the meta hashes of ids and checks their documents exist,
+// in one pipeline. It returns the frames alive, in the order of ids, and
+// the IDs whose document or meta hash is gone. A frame whose meta hash is
+// damaged is left out of both: Get reports it.
+func (s *Store) readMetas(ctx context.Context, ids []string) (alive []driver.Meta, dead []string, err error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	var calls []call
+	for _, id := range ids {
+		if validID(id) {
+			calls = append(calls, call{keys: []string{s.keys.frame(id), s.keys.meta(id)}, args: metaFields})
+		}
+	}
+	res := scriptPeek.run(ctx, s.client, calls...)
+	i := 0
+	for _, id := range ids {
+		if !validID(id) {
+			dead = append(dead, id) // cannot be a frame of ours
+			continue
+		}
+		r := res[i]
+		i++
+		pair, err := r.ToArray()
+		if err != nil {
+			if _, isReply := rueidis.IsRedisErr(err); isReply {
+				continue // damaged: Get reports it
+			}
+			return nil, nil, wrapErr("candidates "+id, callErr(ctx, err))
+		}
+		if len(pair) != 2 {
+			continue
+		}
+		n, err1 := pair[0].AsInt64()
+		vals, err2 := pair[1].ToArray()
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		m, ok, err := parseMeta(id, vals)
+		switch {
+		case err != nil:
+			continue
+		case !ok || n == 0:
+			dead = append(dead, id)
+		default:
+			alive = append(alive, m)
+		}
+	}
+	return alive, dead, nil
+}
+
+// Usage reports the frames and document bytes (the sum of Size) held under
+// the prefix, from the indexes, in a bounded number of round trips
+// (bounded together by Options.BatchTimeout). First it drops from the
+// indexes frames that expired since the last sweep, up to a bound, and
+// checks up to usageCheckPage frames that Redis may have evicted under
+// memory pressure, least recently written first, resuming at each call
+// where the last one stopped: a frame with either key gone is not counted.
+// After an eviction the count is exact once Usage has been called
+// ceil(frames/usageCheckPage) times, or after one Compact.
+func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
+	if err := s.check("usage"); err != nil {
+		return driver.Usage{}, err
+	}
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	if _, err := s.sweep(ctx, sweepRoundsQuick); err != nil {
+		return driver.Usage{}, err
+	}
+	if err := s.checkEvicted(ctx); err != nil {
+		return driver.Usage{}, err
+	}
+	res := s.client.DoMulti(ctx,
+		s.client.B().Hlen().Key(s.keys.size).Build(),
+		s.client.B().Get().Key(s.keys.bytes).Build())
+	frames, err := res[0].AsInt64()
+	if err != nil {
+		return driver.Usage{}, wrapErr("usage", callErr(ctx, err))
+	}
+	bytes, err := res[1].AsInt64()
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return driver.Usage{}, wrapErr("usage", callErr(ctx, err))
+	}
+	return driver.Usage{Frames: frames, Bytes: bytes}, nil
 }

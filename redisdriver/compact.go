@@ -12,80 +12,84 @@ import (
 // covers millions of frames.
 const compactRounds = 1 << 16
 
-// Compact makes the indexes agree with the keys, in three passes over the
-// prefix: it drops every expired frame from the indexes, drops index
-// entries whose frame is gone (evicted, or deleted by another tool), and
-// adds to the indexes frames whose entries were lost (a process that died
-// between a frame's write and its index update on a cluster). Its cost
-// grows with the number of frames; the manager runs it in the background.
+// Compact makes the keys and the indexes agree, in three passes over the
+// prefix, each round trip bounded by Options.BatchTimeout:
+//
+//  1. it drops every expired frame from the indexes;
+//  2. it scans every node for the frame and meta keys of the prefix,
+//     deletes the lone half of a frame whose other key Redis expired or
+//     evicted, and indexes whole frames whose entries were lost (a process
+//     that died between a frame's write and its index update on a
+//     cluster);
+//  3. it drops index entries whose frame is gone (evicted, deleted by
+//     another tool).
+//
+// Half-evicted frames are missing, not damaged: Compact removes them
+// quietly and reports no error for them. Its cost grows with the number of
+// frames; the manager runs it in the background.
 func (s *Store) Compact(ctx context.Context) error {
-	if err := s.check(); err != nil {
+	if err := s.check("compact"); err != nil {
 		return err
 	}
 	if _, err := s.sweep(ctx, compactRounds); err != nil {
 		return err
 	}
-	if err := s.dropDeadEntries(ctx); err != nil {
+	if err := s.scanFrames(ctx); err != nil {
 		return err
 	}
-	return s.indexLostFrames(ctx)
+	return s.dropDeadEntries(ctx)
 }
 
-// dropDeadEntries walks the size hash, which lists every indexed frame.
+// dropDeadEntries walks the size hash, which lists every indexed frame,
+// and drops the entries of frames missing a key.
 func (s *Store) dropDeadEntries(ctx context.Context) error {
 	cursor := uint64(0)
 	for range compactRounds {
-		rctx, cancel := s.deadline(ctx)
-		entry, err := s.client.Do(rctx, s.client.B().Hscan().Key(s.keys.size).Cursor(cursor).Count(sweepPage).Build()).AsScanEntry()
-		cancel()
-		if err != nil {
-			return s.fail("compact", "", err)
-		}
-		ids := make([]string, 0, len(entry.Elements)/2)
-		for i := 0; i+1 < len(entry.Elements); i += 2 {
-			ids = append(ids, entry.Elements[i])
-		}
-		_, dead, err := s.readMetas(ctx, ids)
-		if err != nil {
+		next, err := s.dropDeadPage(ctx, cursor)
+		if err != nil || next == 0 {
 			return err
 		}
-		if err := s.removeFromIndex(ctx, "", dead...); err != nil {
-			return err
-		}
-		if cursor = entry.Cursor; cursor == 0 {
-			return nil
-		}
+		cursor = next
 	}
 	return nil
 }
 
-// indexLostFrames scans every node for meta keys of the prefix and indexes
-// the frames the size hash does not list.
-func (s *Store) indexLostFrames(ctx context.Context) error {
+// dropDeadPage handles one HSCAN page of the size hash and returns the
+// next cursor.
+func (s *Store) dropDeadPage(ctx context.Context, cursor uint64) (uint64, error) {
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	entry, err := s.client.Do(ctx, s.client.B().Hscan().Key(s.keys.size).Cursor(cursor).Count(sweepPage).Build()).AsScanEntry()
+	if err != nil {
+		return 0, wrapErr("compact", callErr(ctx, err))
+	}
+	ids := make([]string, 0, len(entry.Elements)/2)
+	for i := 0; i+1 < len(entry.Elements); i += 2 {
+		ids = append(ids, entry.Elements[i])
+	}
+	_, dead, err := s.readMetas(ctx, ids)
+	if err == nil {
+		err = s.removeFromIndex(ctx, "", dead...)
+	}
+	return entry.Cursor, err
+}
+
+// scanFrames scans every node for the frame and meta keys of the prefix:
+// lone halves are deleted, whole frames the size hash does not list are
+// indexed.
+func (s *Store) scanFrames(ctx context.Context) error {
 	var errs []error
 	for _, node := range s.client.Nodes() {
 		cursor := uint64(0)
 		for range compactRounds {
-			rctx, cancel := s.deadline(ctx)
-			entry, err := node.Do(rctx, node.B().Scan().Cursor(cursor).Match(s.keys.metaPattern()).Count(sweepPage).Build()).AsScanEntry()
-			cancel()
+			next, err := s.scanFramesPage(ctx, node, cursor)
 			if err != nil {
-				if isReadOnlyReplica(err) {
-					break
+				if !isReadOnlyReplica(err) {
+					errs = append(errs, err)
 				}
-				errs = append(errs, s.fail("compact", "", err))
 				break
 			}
-			var ids []string
-			for _, k := range entry.Elements {
-				if id := s.keys.idFromMeta(k); id != "" {
-					ids = append(ids, id)
-				}
-			}
-			if err := s.indexMissing(ctx, ids); err != nil {
-				return err
-			}
-			if cursor = entry.Cursor; cursor == 0 {
+			if cursor = next; cursor == 0 {
 				break
 			}
 		}
@@ -93,9 +97,58 @@ func (s *Store) indexLostFrames(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// scanFramesPage handles one SCAN page of a node and returns the next
+// cursor.
+func (s *Store) scanFramesPage(ctx context.Context, node rueidis.Client, cursor uint64) (uint64, error) {
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	entry, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(s.keys.framePattern()).Count(sweepPage).Build()).AsScanEntry()
+	if err != nil {
+		return 0, wrapErr("compact", callErr(ctx, err))
+	}
+	seen := make(map[string]bool, len(entry.Elements))
+	var ids []string
+	for _, k := range entry.Elements {
+		if id := s.keys.idOf(k); id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	whole, err := s.reapHalves(ctx, ids)
+	if err == nil {
+		err = s.indexMissing(ctx, whole)
+	}
+	return entry.Cursor, err
+}
+
+// isReadOnlyReplica reports a replica refusing a command (a cluster node
+// that is a replica): its keys are scanned on its primary.
 func isReadOnlyReplica(err error) bool {
-	e, ok := rueidis.IsRedisErr(err)
-	return ok && hasCode(e, "READONLY")
+	var e *rueidis.RedisError
+	return errors.As(err, &e) && hasCode(e, "READONLY")
+}
+
+// reapHalves deletes the lone key of each frame of ids that has only one,
+// and returns the frames that have both.
+func (s *Store) reapHalves(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	calls := make([]call, len(ids))
+	for i, id := range ids {
+		calls[i] = call{keys: []string{s.keys.frame(id), s.keys.meta(id)}}
+	}
+	var whole []string
+	for i, r := range scriptReap.run(ctx, s.client, calls...) {
+		n, err := r.AsInt64()
+		if err != nil {
+			return nil, wrapErr("compact "+ids[i], callErr(ctx, err))
+		}
+		if n == 2 {
+			whole = append(whole, ids[i])
+		}
+	}
+	return whole, nil
 }
 
 // indexMissing adds to the indexes those of ids that are alive and not
@@ -104,11 +157,9 @@ func (s *Store) indexMissing(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	rctx, cancel := s.deadline(ctx)
-	known, err := s.client.Do(rctx, s.client.B().Hmget().Key(s.keys.size).Field(ids...).Build()).ToArray()
-	cancel()
+	known, err := s.client.Do(ctx, s.client.B().Hmget().Key(s.keys.size).Field(ids...).Build()).ToArray()
 	if err != nil {
-		return s.fail("compact", "", err)
+		return wrapErr("compact", callErr(ctx, err))
 	}
 	var lost []string
 	for i, v := range known {
@@ -129,10 +180,8 @@ func (s *Store) indexMissing(ctx context.Context, ids []string) error {
 		}
 		args = append(args, m.ID, "1", a.accessedAt, a.lfu, a.createdAt, exp, a.size)
 	}
-	rctx, cancel = s.deadline(ctx)
-	defer cancel()
-	if err := scriptIndexPut.run(rctx, s.client, call{keys: s.keys.index(), args: args})[0].Error(); err != nil {
-		return s.fail("compact", "", err)
+	if err := scriptIndexPut.run(ctx, s.client, call{keys: s.keys.index(), args: args})[0].Error(); err != nil {
+		return wrapErr("compact", callErr(ctx, err))
 	}
 	return nil
 }

@@ -15,18 +15,23 @@
 //	redis://[user[:password]@]host[:port][/db][?param=value&...]
 //	rediss://...   the same over TLS
 //
-// Parameters of this package, all optional:
+// Parameters of this package, all optional, with their defaults (the
+// Default* constants):
 //
-//	prefix=sm:        key prefix (namespace); no '{' or '}'
-//	ttl=24h           time to live of a frame, renewed by Get, Touch and Put
-//	durable=false     true: a Redis with persistence and noeviction; no TTL
-//	compression=5     brotli quality, 1 (fastest) to 11 (smallest)
-//	timeout=200ms     bound of each round trip when ctx has no deadline
+//	prefix=sm:          key prefix (namespace); no '{' or '}'
+//	ttl=24h             time to live of a frame, renewed by Get, Touch and Put
+//	durable=false       true: a Redis with persistence and noeviction; no TTL
+//	compression=5       brotli quality, 1 (fastest) to 11 (smallest)
+//	timeout=50ms        bound of a call on one frame (the spec's 50 ms)
+//	batch_timeout=1s    bound of a call on many frames (see below)
+//
+// Options.MaxFrameSize (no URL parameter) is 64 MiB by default: the
+// largest document Put accepts and Get inflates ([Store.MaxFrameSize]).
 //
 // Parameters passed to rueidis: db, addr (more seed addresses, for a
 // cluster), dial_timeout, write_timeout, skip_verify, protocol,
-// client_name, max_retries, client_cache, master_set. Any other parameter
-// is an error wrapping driver.ErrBadDSN. No error shows the password.
+// client_name, max_retries, client_cache, master_set. Any other parameter,
+// or a bad value, is an error wrapping driver.ErrBadDSN.
 //
 // # Keys
 //
@@ -61,12 +66,17 @@
 // A Put is conditional on version: a Lua script compares the stored
 // version and writes the document, the meta hash and the TTL together. On
 // a single Redis the same script updates the indexes, so a write is one
-// atomic round trip. [Store.PutMany] and [Store.GetMany] pipeline many
-// frames in one round trip. Get reads both keys and renews their TTL in one
-// round trip, and verifies the document's size and checksum: a damaged
-// copy is reported with driver.ErrCorrupt, never returned.
+// atomic round trip. [Store.PutMany], [Store.GetMany], [Store.GetMetas]
+// and [Store.DeleteMany] handle many frames in one round trip. Get reads
+// both keys and renews their TTL in one round trip, and verifies the
+// document's size and checksum: a damaged copy is reported with
+// driver.ErrCorrupt, never returned; in a batch, the sound copies come
+// back with a *driver.CorruptError naming the damaged ones. Records that
+// cannot be stored (an ID with a brace, a Size or Checksum that does not
+// describe Data, a document over MaxFrameSize) are refused with
+// driver.ErrInvalidRecord before anything is written.
 //
-// # Durability
+// # Durability and eviction
 //
 // By default the store is not durable ([Store.Durable] is false): keys
 // expire and a Redis under memory pressure may evict them, so the manager
@@ -74,6 +84,33 @@
 // with persistence (appendonly) and maxmemory-policy noeviction; frames
 // then get no TTL and the manager may keep sole copies here. Every store
 // sharing a prefix must use the same setting.
+//
+// A Redis with maxmemory-policy allkeys-lru (or any allkeys or volatile
+// policy) evicts a frame's document and meta hash independently. A frame
+// of which one key is gone is missing, never corrupt: Get reports it not
+// found, GetMany, GetMetas and Candidates leave it out, Usage stops
+// counting it (each call checks a bounded page of frames, least recently
+// written first), and [Store.Compact] deletes the lone key left and the
+// stale index entries, without an error.
+//
+// # Time limits
+//
+// The store bounds every call itself, whatever the caller's context:
+// Options.Timeout (50 ms) for a call on one frame (Get, Put, Delete,
+// Ping), Options.BatchTimeout (1 s) for a call on many (GetMany, PutMany,
+// DeleteMany, GetMetas, Touch, Candidates, Usage, Subscribe's set-up), for
+// a Put of a document over [BigFrame] bytes, and for each round trip of
+// Compact. A call that runs out of its time fails with an error wrapping
+// driver.ErrUnavailable; a caller's context that ends first gives its own
+// error (context.Canceled or context.DeadlineExceeded) and not
+// ErrUnavailable.
+//
+// # Change notification
+//
+// [Store.Subscribe] reports changes to frames under the prefix made by any
+// client, through Redis server-assisted client tracking (RESP3, BCAST on
+// the meta keys), with a Reset when the tracking connection is lost and
+// again when it is back.
 //
 // # Redis Cluster
 //
@@ -83,16 +120,16 @@
 // script may only touch one slot, on a cluster a write runs the frame's
 // script and then the index script: two round trips, and a process that
 // dies between them leaves a frame missing from the indexes until
-// [Store.Compact] finds it. Compact also scans every node.
+// [Store.Compact] finds it. Compact also scans every node, and Subscribe
+// tracks every node.
 //
 // # Failures
 //
-// Every call carries a deadline: the context's, or Options.Timeout per
-// round trip when it has none (rueidis retries reads until the context
-// ends, so a call without a deadline would wait for a Redis that is down).
 // Failures to reach Redis, time-outs, and a server loading or failing over
-// are returned wrapping driver.ErrUnavailable. rueidis reconnects by itself
-// when Redis comes back, and scripts the restarted server does not know are
-// sent again, so a Store needs nothing from the host to recover. After
-// Close every method returns an error wrapping driver.ErrClosed.
+// are returned wrapping driver.ErrUnavailable; every error keeps the
+// rueidis error in its chain for errors.As. rueidis reconnects by itself
+// when Redis comes back, and scripts the restarted server does not know
+// are sent again, so a Store needs nothing from the host to recover. After
+// Close every method returns an error wrapping driver.ErrClosed. No error
+// shows the password.
 package redisdriver

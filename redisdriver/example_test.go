@@ -67,6 +67,6 @@ func ExampleParseURL() {
 	_, err = redisdriver.ParseURL("redis://cache.internal:6379/2?poolsize=10")
 	fmt.Println(err)
 	// Output:
-	// team-a: true 24h0m0s 200ms 2
+	// team-a: true 24h0m0s 50ms 2
 	// tier driver: bad connection string: unknown parameter "poolsize"
 }

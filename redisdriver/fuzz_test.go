@@ -89,7 +89,7 @@ func FuzzDecodeFrame(f *testing.F) {
 	good := goodMeta(doc)
 	add(enc, false, good, 0)
 	add(enc, true, good, 0)      // meta hash without document: missing
-	add(enc, false, good, 0x3ff) // document without meta hash
+	add(enc, false, good, 0x3ff) // document without meta hash: half evicted, missing
 	add(enc, false, good, 1<<2)  // one field missing
 	add(enc, false, good[:9], 0) // short reply
 	add(enc[:len(enc)/2], false, good, 0)

@@ -15,7 +15,7 @@ import (
 	"github.com/stackmemoryai/tier/redisdriver"
 )
 
-// testTimeout replaces the 200ms default in tests: -race on two cores with
+// testTimeout replaces the 50ms and 1s defaults in tests: -race on two cores with
 // a three-node cluster on the same machine is slow enough to miss it.
 const testTimeout = "5s"
 
@@ -40,7 +40,7 @@ func withParams(t testing.TB, base string, params ...string) string {
 func openStore(t testing.TB, base string, params ...string) (*redisdriver.Store, string) {
 	t.Helper()
 	prefix := testenv.Prefix(t)
-	params = append([]string{"prefix", prefix, "timeout", testTimeout}, params...)
+	params = append([]string{"prefix", prefix, "timeout", testTimeout, "batch_timeout", testTimeout}, params...)
 	o, err := redisdriver.ParseURL(withParams(t, base, params...))
 	if err != nil {
 		t.Fatal(err)

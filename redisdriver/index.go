@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/rueidis"
-
-	"github.com/stackmemoryai/tier/driver"
 )
 
 // The indexes are sorted sets and hashes under the hash tag {prefix}:
@@ -23,8 +22,10 @@ import (
 // Redis expires a frame's keys on its own; its index entries go lazily:
 // Usage, Candidates and Compact first sweep the exp index for members whose
 // recorded expiry has passed, check each frame with PTTL, drop the dead and
-// re-score the renewed. Candidates also checks every frame it is about to
-// return, which catches frames Redis evicted under memory pressure.
+// re-score the renewed. Redis under memory pressure evicts keys one at a
+// time, long before they expire: Candidates checks every frame it is about
+// to return, Usage checks a bounded page of frames per call (checkEvicted),
+// and Compact checks them all.
 
 const (
 	// sweepPage is how many expired-looking members one sweep round checks.
@@ -34,6 +35,9 @@ const (
 	sweepRoundsQuick = 8
 	// candidateRounds bounds the pages Candidates reads to fill one answer.
 	candidateRounds = 64
+	// usageCheckPage is how many frames one Usage call checks for
+	// eviction.
+	usageCheckPage = 512
 )
 
 // removeFromIndex drops ids from every index. With upto set, a member is
@@ -43,106 +47,148 @@ func (s *Store) removeFromIndex(ctx context.Context, upto string, ids ...string)
 	if len(ids) == 0 {
 		return nil
 	}
-	rctx, cancel := s.deadline(ctx)
-	defer cancel()
-	res := scriptIndexRemove.run(rctx, s.client, call{keys: s.keys.index(), args: append([]string{upto}, ids...)})
+	res := scriptIndexRemove.run(ctx, s.client, call{keys: s.keys.index(), args: append([]string{upto}, ids...)})
 	if err := res[0].Error(); err != nil {
-		return s.fail("index cleanup", "", err)
+		return wrapErr("index cleanup", callErr(ctx, err))
 	}
 	return nil
 }
 
 // sweep drops expired frames from the indexes, at most rounds pages of
-// them, and reports whether it reached the end.
+// them, and reports whether it reached the end. Each round is bounded by
+// Options.BatchTimeout.
 func (s *Store) sweep(ctx context.Context, rounds int) (bool, error) {
 	for range rounds {
-		now := time.Now()
-		nowMs := formatMillis(now)
-		rctx, cancel := s.deadline(ctx)
-		ids, err := s.client.Do(rctx, s.client.B().Arbitrary("ZRANGE").Keys(s.keys.exp).
-			Args("-inf", nowMs, "BYSCORE", "LIMIT", "0", fmt.Sprint(sweepPage)).ReadOnly()).AsStrSlice()
+		n, err := s.sweepPage(ctx)
 		if err != nil {
-			cancel()
-			return false, s.fail("sweep", "", err)
-		}
-		if len(ids) == 0 {
-			cancel()
-			return true, nil
-		}
-		cmds := make(rueidis.Commands, len(ids))
-		for i, id := range ids {
-			cmds[i] = s.client.B().Pttl().Key(s.keys.frame(id)).Build()
-		}
-		var dead []string
-		renew := s.client.B().Arbitrary("ZADD").Keys(s.keys.exp).Args("XX", "GT")
-		var persist []string
-		renewed := 0
-		for i, r := range s.client.DoMulti(rctx, cmds...) {
-			ms, err := r.AsInt64()
-			if err != nil {
-				cancel()
-				return false, s.fail("sweep", ids[i], err)
-			}
-			switch {
-			case ms == -2:
-				dead = append(dead, ids[i])
-			case ms == -1:
-				persist = append(persist, ids[i]) // no expiry (durable): not in exp
-			default:
-				renew = renew.Args(formatMillis(now.Add(time.Duration(ms+1)*time.Millisecond)), ids[i])
-				renewed++
-			}
-		}
-		var fix rueidis.Commands
-		if renewed > 0 {
-			fix = append(fix, renew.Build())
-		}
-		if len(persist) > 0 {
-			fix = append(fix, s.client.B().Zrem().Key(s.keys.exp).Member(persist...).Build())
-		}
-		var errs []error
-		for _, r := range s.client.DoMulti(rctx, fix...) {
-			if err := r.Error(); err != nil {
-				errs = append(errs, s.fail("sweep", "", err))
-			}
-		}
-		cancel()
-		if err := errors.Join(errs...); err != nil {
 			return false, err
 		}
-		if err := s.removeFromIndex(ctx, nowMs, dead...); err != nil {
-			return false, err
-		}
-		if len(ids) < sweepPage {
+		if n < sweepPage {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// Usage reports the frames and document bytes (the sum of Size) held under
-// the prefix. Frames that expired since the last sweep are swept first, up
-// to a bound; frames Redis evicted under memory pressure are counted until
-// Candidates or Compact meets them.
-func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
-	if err := s.check(); err != nil {
-		return driver.Usage{}, err
-	}
-	if _, err := s.sweep(ctx, sweepRoundsQuick); err != nil {
-		return driver.Usage{}, err
-	}
-	ctx, cancel := s.deadline(ctx)
+// sweepPage checks one page of frames whose recorded expiry has passed:
+// the dead leave the indexes, the renewed get their real expiry. It
+// returns the size of the page.
+func (s *Store) sweepPage(ctx context.Context) (int, error) {
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
 	defer cancel()
-	res := s.client.DoMulti(ctx,
-		s.client.B().Hlen().Key(s.keys.size).Build(),
-		s.client.B().Get().Key(s.keys.bytes).Build())
-	frames, err := res[0].AsInt64()
+	now := time.Now()
+	nowMs := formatMillis(now)
+	ids, err := s.client.Do(ctx, s.client.B().Arbitrary("ZRANGE").Keys(s.keys.exp).
+		Args("-inf", nowMs, "BYSCORE", "LIMIT", "0", fmt.Sprint(sweepPage)).ReadOnly()).AsStrSlice()
 	if err != nil {
-		return driver.Usage{}, s.fail("usage", "", err)
+		return 0, wrapErr("sweep", callErr(ctx, err))
 	}
-	bytes, err := res[1].AsInt64()
-	if err != nil && !rueidis.IsRedisNil(err) {
-		return driver.Usage{}, s.fail("usage", "", err)
+	if len(ids) == 0 {
+		return 0, nil
 	}
-	return driver.Usage{Frames: frames, Bytes: bytes}, nil
+	cmds := make(rueidis.Commands, len(ids))
+	for i, id := range ids {
+		cmds[i] = s.client.B().Pttl().Key(s.keys.frame(id)).Build()
+	}
+	var dead, persist []string
+	renew := s.client.B().Arbitrary("ZADD").Keys(s.keys.exp).Args("XX", "GT")
+	renewed := 0
+	for i, r := range s.client.DoMulti(ctx, cmds...) {
+		ms, err := r.AsInt64()
+		if err != nil {
+			return 0, wrapErr("sweep "+ids[i], callErr(ctx, err))
+		}
+		switch {
+		case ms == -2:
+			dead = append(dead, ids[i])
+		case ms == -1:
+			persist = append(persist, ids[i]) // no expiry (durable): not in exp
+		default:
+			renew = renew.Args(formatMillis(now.Add(time.Duration(ms+1)*time.Millisecond)), ids[i])
+			renewed++
+		}
+	}
+	var fix rueidis.Commands
+	if renewed > 0 {
+		fix = append(fix, renew.Build())
+	}
+	if len(persist) > 0 {
+		fix = append(fix, s.client.B().Zrem().Key(s.keys.exp).Member(persist...).Build())
+	}
+	var errs []error
+	for _, r := range s.client.DoMulti(ctx, fix...) {
+		if err := r.Error(); err != nil {
+			errs = append(errs, wrapErr("sweep", callErr(ctx, err)))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	if err := s.removeFromIndex(ctx, nowMs, dead...); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
+}
+
+// checkEvicted checks up to usageCheckPage indexed frames for eviction
+// (either key gone) and drops the dead from the indexes. It walks the exp
+// index (the age index when durable) from the lowest score, least recently
+// written or renewed first, which is where Redis's LRU eviction strikes,
+// and resumes where the previous call stopped, so that successive calls
+// cover every frame.
+func (s *Store) checkEvicted(ctx context.Context) error {
+	key := s.keys.exp
+	if s.opts.Durable {
+		key = s.keys.age
+	}
+	start := s.usageOffset.Load()
+	b := s.client.B()
+	entries, err := s.client.Do(ctx, b.Zrange().Key(key).Min(strconv.FormatInt(start, 10)).
+		Max(strconv.FormatInt(start+usageCheckPage-1, 10)).Withscores().Build()).AsZScores()
+	if err != nil {
+		return wrapErr("usage (eviction check)", callErr(ctx, err))
+	}
+	if len(entries) == 0 {
+		s.usageOffset.CompareAndSwap(start, 0)
+		return nil
+	}
+	cmds := make(rueidis.Commands, 0, len(entries))
+	var ids []string
+	var dead []string
+	top := entries[0].Score
+	for _, e := range entries {
+		top = max(top, e.Score)
+		if !validID(e.Member) {
+			dead = append(dead, e.Member)
+			continue
+		}
+		ids = append(ids, e.Member)
+		// Both keys share the hash tag {id}: one command, one slot.
+		cmds = append(cmds, b.Exists().Key(s.keys.frame(e.Member), s.keys.meta(e.Member)).Build())
+	}
+	for i, r := range s.client.DoMulti(ctx, cmds...) {
+		n, err := r.AsInt64()
+		if err != nil {
+			return wrapErr("usage (eviction check)", callErr(ctx, err))
+		}
+		if n < 2 {
+			dead = append(dead, ids[i])
+		}
+	}
+	// A frame written again meanwhile has a later expiry than any score
+	// read here, and keeps its entries. Durable frames have no expiry to
+	// compare; their keys are never evicted, only deleted.
+	upto := strconv.FormatFloat(top, 'f', -1, 64)
+	if s.opts.Durable {
+		upto = ""
+	}
+	if err := s.removeFromIndex(ctx, upto, dead...); err != nil {
+		return err
+	}
+	next := start + int64(len(entries)-len(dead))
+	if len(entries) < usageCheckPage {
+		next = 0
+	}
+	s.usageOffset.CompareAndSwap(start, next)
+	return nil
 }

@@ -1,9 +1,6 @@
 package redisdriver
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // keys names the Redis keys of one prefix. See the package documentation
 // for the layout.
@@ -38,29 +35,45 @@ func (k keys) index() []string {
 	return []string{k.lru, k.lfu, k.age, k.exp, k.size, k.bytes}
 }
 
-// metaPattern is a SCAN MATCH pattern for every meta key of the prefix.
-func (k keys) metaPattern() string { return globEscape(k.prefix) + "meta:{*}" }
+// framePattern is a SCAN MATCH pattern for every frame and meta key of
+// the prefix (and nothing else this package writes: index keys do not end
+// with a brace).
+func (k keys) framePattern() string { return globEscape(k.prefix) + "*{*}" }
 
-// idFromMeta returns the frame ID inside a meta key, or "" if key is not one.
-func (k keys) idFromMeta(key string) string {
-	rest, ok := strings.CutPrefix(key, k.prefix+"meta:{")
+// idOf returns the frame ID inside a frame or meta key, or "" if key is
+// neither.
+func (k keys) idOf(key string) string {
+	rest, ok := strings.CutPrefix(key, k.prefix)
 	if !ok {
 		return ""
 	}
+	if r, ok := strings.CutPrefix(rest, "frame:{"); ok {
+		rest = r
+	} else if r, ok := strings.CutPrefix(rest, "meta:{"); ok {
+		rest = r
+	} else {
+		return ""
+	}
 	id, ok := strings.CutSuffix(rest, "}")
-	if !ok || checkID(id) != nil {
+	if !ok || !validID(id) {
 		return ""
 	}
 	return id
 }
 
-// checkID refuses IDs that would break the key layout: empty, too long, or
-// holding a brace that would move the hash tag.
-func checkID(id string) error {
-	if id == "" || len(id) > 200 || strings.ContainsAny(id, "{}") {
-		return fmt.Errorf("redisdriver: frame ID %q cannot name a Redis key", id)
+// checkID refuses, for op, IDs that would break the key layout: empty,
+// too long, or holding a brace that would move the hash tag. The error
+// wraps driver.ErrInvalidRecord.
+func checkID(op, id string) error {
+	if !validID(id) {
+		return invalid(op, id, "a frame ID must be 1 to 200 bytes without '{' or '}' to name a Redis key")
 	}
 	return nil
+}
+
+// validID reports whether id can name a frame's keys.
+func validID(id string) bool {
+	return id != "" && len(id) <= 200 && !strings.ContainsAny(id, "{}")
 }
 
 // globEscape quotes the characters SCAN MATCH treats as wildcards.

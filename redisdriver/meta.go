@@ -13,9 +13,6 @@ import (
 	"github.com/stackmemoryai/tier/driver"
 )
 
-// tierLevel is the value of the tier_level field: the warm tier of the spec.
-const tierLevel = "2"
-
 // metaFields are the fields of the meta hash read back, in the order
 // parseMeta expects them from HMGET.
 var metaFields = []string{
@@ -33,7 +30,7 @@ type metaArgs struct {
 
 func encodeMeta(m driver.Meta) (metaArgs, error) {
 	if math.IsNaN(m.LFUKey) || math.IsInf(m.LFUKey, 0) {
-		return metaArgs{}, fmt.Errorf("redisdriver: frame %s: LFU key %v is not a finite number", m.ID, m.LFUKey)
+		return metaArgs{}, fmt.Errorf("LFU key %v is not a finite number", m.LFUKey)
 	}
 	return metaArgs{
 		version:    strconv.FormatUint(m.Version, 10),

@@ -10,23 +10,36 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/stackmemoryai/tier/driver"
-	"github.com/stackmemoryai/tier/internal/codec"
 )
 
 // Defaults applied by [ParseURL] and by [Open] to zero fields of [Options].
+// Each is the one default of its setting; the package documentation states
+// them too.
 const (
 	// DefaultPrefix is the key prefix of the StackMemory storage spec.
 	DefaultPrefix = "sm:"
 	// DefaultTTL is how long a frame lives in Redis after its last write
 	// or access, as in the spec (86400 s).
 	DefaultTTL = 24 * time.Hour
-	// DefaultTimeout bounds each round trip to Redis made on behalf of a
-	// call whose context has no deadline.
-	DefaultTimeout = 200 * time.Millisecond
+	// DefaultTimeout bounds a call on one frame (Get, Put, Delete, Ping):
+	// the spec's 50 ms for a warm-tier operation.
+	DefaultTimeout = 50 * time.Millisecond
+	// DefaultBatchTimeout bounds a call on many frames (GetMany, PutMany,
+	// DeleteMany, GetMetas, Touch, Candidates, Usage), a Put of a document
+	// over [BigFrame] bytes, and each round trip of Compact.
+	DefaultBatchTimeout = time.Second
+	// DefaultCompressionLevel is the brotli quality documents are stored
+	// with: a good balance of speed and size for JSON.
+	DefaultCompressionLevel = 5
 	// DefaultMaxFrameSize is the largest document the store accepts and
 	// inflates; larger values found in Redis are reported as corrupt.
 	DefaultMaxFrameSize = 64 << 20
 )
+
+// BigFrame is the document size from which a Put is bounded by
+// BatchTimeout rather than Timeout: moving megabytes takes longer than a
+// round trip.
+const BigFrame = 1 << 20
 
 // Options configures a [Store]. The zero value of every field except
 // ClientOption means its default, so Options{ClientOption: o} is a complete
@@ -54,14 +67,20 @@ type Options struct {
 	Durable bool
 
 	// CompressionLevel is the brotli quality documents are compressed
-	// with, from 1 (fastest) to 11 (smallest); 0 selects
-	// codec.DefaultLevel.
+	// with, from 1 (fastest) to 11 (smallest) (DefaultCompressionLevel
+	// when zero).
 	CompressionLevel int
 
-	// Timeout bounds every round trip to Redis made for a call whose
-	// context carries no deadline (DefaultTimeout when zero). A context
-	// deadline, when present, is used instead.
+	// Timeout bounds each call on one frame (DefaultTimeout when zero).
+	// The store applies it itself, whatever the caller's context; an
+	// earlier deadline of the context still ends the call first. A call
+	// that runs out of this time fails with driver.ErrUnavailable.
 	Timeout time.Duration
+
+	// BatchTimeout bounds each call on many frames, a Put of a document
+	// over BigFrame bytes, and each round trip of Compact
+	// (DefaultBatchTimeout when zero), under the rules of Timeout.
+	BatchTimeout time.Duration
 
 	// MaxFrameSize is the largest document, in bytes, the store writes or
 	// inflates (DefaultMaxFrameSize when zero).
@@ -84,7 +103,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: ttl %s must be at least 1ms", driver.ErrBadDSN, o.TTL)
 	}
 	if o.CompressionLevel == 0 {
-		o.CompressionLevel = codec.DefaultLevel
+		o.CompressionLevel = DefaultCompressionLevel
 	}
 	if o.CompressionLevel < 1 || o.CompressionLevel > 11 {
 		return o, fmt.Errorf("%w: compression %d is not a brotli quality from 1 to 11", driver.ErrBadDSN, o.CompressionLevel)
@@ -94,6 +113,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Timeout < 0 {
 		return o, fmt.Errorf("%w: timeout %s is negative", driver.ErrBadDSN, o.Timeout)
+	}
+	if o.BatchTimeout == 0 {
+		o.BatchTimeout = DefaultBatchTimeout
+	}
+	if o.BatchTimeout < 0 {
+		return o, fmt.Errorf("%w: batch_timeout %s is negative", driver.ErrBadDSN, o.BatchTimeout)
 	}
 	if o.MaxFrameSize == 0 {
 		o.MaxFrameSize = DefaultMaxFrameSize
@@ -117,6 +142,7 @@ const (
 	paramDurable     = "durable"
 	paramCompression = "compression"
 	paramTimeout     = "timeout"
+	paramBatch       = "batch_timeout"
 )
 
 // rueidisParams are the URL parameters rueidis.ParseURL understands; any
@@ -132,10 +158,9 @@ var rueidisParams = map[string]bool{
 //
 //	redis://[user[:password]@]host[:port][/db][?param=value&...]
 //
-// Parameters of this package: prefix (key prefix, default "sm:"), ttl (a
-// Go duration, default 24h), durable (bool, default false), compression
-// (brotli quality 1-11, default 5), timeout (per round trip when the
-// context has no deadline, default 200ms). Parameters of rueidis: db,
+// Parameters of this package: prefix, ttl, durable, compression, timeout
+// and batch_timeout (see the package documentation for their meaning and
+// defaults). Parameters of rueidis: db,
 // addr (more seed addresses, for a cluster), dial_timeout, write_timeout,
 // skip_verify, protocol, client_name, max_retries, client_cache,
 // master_set. Any other parameter, or a bad value, gives an error
@@ -190,7 +215,7 @@ func parseURL(rawURL string) (Options, error) {
 
 func isOwnParam(name string) bool {
 	switch name {
-	case paramPrefix, paramTTL, paramDurable, paramCompression, paramTimeout:
+	case paramPrefix, paramTTL, paramDurable, paramCompression, paramTimeout, paramBatch:
 		return true
 	}
 	return false
@@ -226,12 +251,16 @@ func (o *Options) setParam(name, val string) error {
 			return bad("want a brotli quality from 1 to 11")
 		}
 		o.CompressionLevel = n
-	case paramTimeout:
+	case paramTimeout, paramBatch:
 		d, err := time.ParseDuration(val)
 		if err != nil || d <= 0 {
-			return bad("want a positive duration, like 200ms")
+			return bad("want a positive duration, like 50ms")
 		}
-		o.Timeout = d
+		if name == paramTimeout {
+			o.Timeout = d
+		} else {
+			o.BatchTimeout = d
+		}
 	default:
 		if !rueidisParams[name] {
 			return fmt.Errorf("%w: unknown parameter %q", driver.ErrBadDSN, name)

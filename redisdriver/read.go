@@ -15,40 +15,44 @@ import (
 // the TTL of its keys (unless durable). It does not count as an access for
 // the eviction order (see [Store.Touch]).
 //
-// The document is inflated and checked against the size and CRC-32C of the
-// meta hash; a copy that fails (written by another client, damaged,
-// half-evicted) is never returned: the error wraps driver.ErrCorrupt.
-// Record.Compressed holds the stored brotli bytes.
+// A frame of which Redis holds only one of the two keys (the other expired
+// or was evicted) is missing: ok is false and the error nil. The document
+// is inflated and checked against the size and CRC-32C of the meta hash; a
+// copy that fails (damaged, or written by another client) is never
+// returned: the error wraps driver.ErrCorrupt. Record.Compressed holds the
+// stored brotli bytes.
 func (s *Store) Get(ctx context.Context, id string) (driver.Record, bool, error) {
-	if err := s.check(); err != nil {
+	if err := s.check("get"); err != nil {
 		return driver.Record{}, false, err
 	}
-	if err := checkID(id); err != nil {
+	if err := checkID("get", id); err != nil {
 		return driver.Record{}, false, err
 	}
-	ctx, cancel := s.deadline(ctx)
+	ctx, cancel := s.bound(ctx, s.opts.Timeout)
 	defer cancel()
 	cmds := s.getCmds(make(rueidis.Commands, 0, 5), id)
 	res := s.client.DoMulti(ctx, cmds...)
-	return s.decodeGet(id, res)
+	return s.decodeGet(ctx, id, res)
 }
 
 // GetMany returns the frames found among ids, in one pipeline, under the
-// rules of Get. It fails as a whole if any copy is corrupt or Redis cannot
-// be reached.
+// rules of Get; missing and half-evicted frames are left out. When copies
+// are damaged it returns every sound copy with a *driver.CorruptError
+// naming the damaged ones. When Redis cannot be reached it returns no
+// record and an error wrapping driver.ErrUnavailable.
 func (s *Store) GetMany(ctx context.Context, ids []string) ([]driver.Record, error) {
-	if err := s.check(); err != nil {
+	if err := s.check("get"); err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
-		if err := checkID(id); err != nil {
+		if err := checkID("get", id); err != nil {
 			return nil, err
 		}
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	ctx, cancel := s.deadline(ctx)
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
 	defer cancel()
 	calls := make([]call, len(ids))
 	args := append([]string{s.ttl}, metaFields...)
@@ -57,29 +61,109 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]driver.Record, err
 	}
 	res := scriptGet.run(ctx, s.client, calls...)
 	recs := make([]driver.Record, 0, len(ids))
-	var errs []error
+	var damaged corruptIDs
 	for i, id := range ids {
 		pair, err := res[i].ToArray()
 		if err != nil {
-			errs = append(errs, s.fail("get", id, err))
-			continue
+			if err = wrapErr("get "+id, callErr(ctx, err)); isCorrupt(err) {
+				damaged.add(id, err)
+				continue
+			}
+			return nil, err
 		}
 		if len(pair) != 2 {
-			errs = append(errs, fmt.Errorf("redisdriver: get %s: unexpected script reply", id))
+			damaged.add(id, corrupt("get", id, "unexpected script reply"))
 			continue
 		}
 		rec, ok, err := s.decodeFrame(id, &pair[0], &pair[1])
-		if err != nil {
-			errs = append(errs, err)
-		} else if ok {
+		switch {
+		case err != nil:
+			damaged.add(id, err)
+		case ok:
 			recs = append(recs, rec)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return recs, nil
+	return recs, damaged.err()
 }
+
+// GetMetas implements driver.MetaGetter: the metadata of the frames found
+// among ids, read from their meta hashes in one pipeline, without reading
+// or inflating any document and without renewing any TTL. Missing and
+// half-evicted frames are left out; damaged meta hashes are reported as in
+// GetMany, with the sound ones.
+func (s *Store) GetMetas(ctx context.Context, ids []string) ([]driver.Meta, error) {
+	if err := s.check("get metas"); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := checkID("get metas", id); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	b := s.client.B()
+	cmds := make(rueidis.Commands, 0, 2*len(ids))
+	for _, id := range ids {
+		cmds = append(cmds,
+			b.Exists().Key(s.keys.frame(id)).Build(),
+			b.Hmget().Key(s.keys.meta(id)).Field(metaFields...).Build())
+	}
+	res := s.client.DoMulti(ctx, cmds...)
+	metas := make([]driver.Meta, 0, len(ids))
+	var damaged corruptIDs
+	for i, id := range ids {
+		n, err := res[2*i].AsInt64()
+		if err != nil {
+			return nil, wrapErr("get metas", callErr(ctx, err))
+		}
+		vals, err := res[2*i+1].ToArray()
+		if err != nil {
+			if err = wrapErr("get metas "+id, callErr(ctx, err)); isCorrupt(err) {
+				damaged.add(id, err)
+				continue
+			}
+			return nil, err
+		}
+		if n == 0 {
+			continue // no document: missing, or half evicted
+		}
+		m, ok, err := parseMeta(id, vals)
+		switch {
+		case err != nil:
+			damaged.add(id, fmt.Errorf("redisdriver: get metas: %w", err))
+		case ok:
+			metas = append(metas, m)
+		}
+	}
+	return metas, damaged.err()
+}
+
+// corruptIDs collects the damaged copies met by a call on several frames.
+type corruptIDs struct {
+	ids   []string
+	first error
+}
+
+func (c *corruptIDs) add(id string, err error) {
+	c.ids = append(c.ids, id)
+	if c.first == nil {
+		c.first = err
+	}
+}
+
+// err returns a *driver.CorruptError naming the damaged copies, or nil.
+func (c *corruptIDs) err() error {
+	if len(c.ids) == 0 {
+		return nil
+	}
+	return &driver.CorruptError{IDs: c.ids, Err: c.first}
+}
+
+func isCorrupt(err error) bool { return err != nil && errors.Is(err, driver.ErrCorrupt) }
 
 // getCmds appends the commands reading one frame, as one transaction so
 // that no write lands between them: the document (renewing its TTL), the
@@ -101,59 +185,60 @@ func (s *Store) getCmds(cmds rueidis.Commands, id string) rueidis.Commands {
 }
 
 // decodeGet reads the replies of getCmds.
-func (s *Store) decodeGet(id string, res []rueidis.RedisResult) (driver.Record, bool, error) {
+func (s *Store) decodeGet(ctx context.Context, id string, res []rueidis.RedisResult) (driver.Record, bool, error) {
 	var rec driver.Record
 	for i := range res {
 		if err := res[i].NonRedisError(); err != nil {
-			return rec, false, s.fail("get", id, err)
+			return rec, false, wrapErr("get "+id, callErr(ctx, err))
 		}
 	}
 	replies, err := res[len(res)-1].ToArray() // EXEC: the replies of the transaction
 	if err != nil {
-		return rec, false, s.fail("get", id, err)
+		return rec, false, wrapErr("get "+id, callErr(ctx, err))
 	}
 	if len(replies) < 2 {
-		return rec, false, fmt.Errorf("redisdriver: get %s: unexpected transaction reply", id)
+		return rec, false, corrupt("get", id, "unexpected transaction reply")
 	}
 	for i := range replies {
 		if err := replies[i].Error(); err != nil && !rueidis.IsRedisNil(err) {
-			return rec, false, s.fail("get", id, err)
+			return rec, false, wrapErr("get "+id, err)
 		}
 	}
 	return s.decodeFrame(id, &replies[0], &replies[1])
 }
 
 // decodeFrame turns the replies for a frame's document and meta fields
-// into a verified record.
+// into a verified record. A frame with only one of its two keys is
+// missing: Redis expires and evicts the keys of a frame one at a time.
 func (s *Store) decodeFrame(id string, doc, metaVals *rueidis.RedisMessage) (driver.Record, bool, error) {
 	var rec driver.Record
 	enc, err := doc.AsBytes()
 	if rueidis.IsRedisNil(err) {
-		return rec, false, nil // no document: missing, or a meta hash about to expire
+		return rec, false, nil // no document: missing, or half evicted
 	}
 	if err != nil {
-		return rec, false, fmt.Errorf("redisdriver: get %s: %w: %v", id, driver.ErrCorrupt, err)
+		return rec, false, corrupt("get", id, err.Error())
 	}
 	vals, err := metaVals.ToArray()
 	if err != nil {
-		return rec, false, fmt.Errorf("redisdriver: get %s: %w: meta: %v", id, driver.ErrCorrupt, err)
+		return rec, false, corrupt("get", id, "meta: "+err.Error())
 	}
 	meta, ok, err := parseMeta(id, vals)
 	if err != nil {
 		return rec, false, fmt.Errorf("redisdriver: get: %w", err)
 	}
 	if !ok {
-		return rec, false, fmt.Errorf("redisdriver: get %s: %w: document without meta hash", id, driver.ErrCorrupt)
+		return rec, false, nil // no meta hash: half evicted
 	}
 	if meta.Size > s.opts.MaxFrameSize {
-		return rec, false, fmt.Errorf("redisdriver: get %s: %w: size %d over the limit", id, driver.ErrCorrupt, meta.Size)
+		return rec, false, corrupt("get", id, fmt.Sprintf("size %d over the limit", meta.Size))
 	}
 	data, err := codec.Decompress(enc, meta.Size)
 	if err != nil {
-		return rec, false, fmt.Errorf("redisdriver: get %s: %w: %v", id, driver.ErrCorrupt, err)
+		return rec, false, corrupt("get", id, err.Error())
 	}
 	if int64(len(data)) != meta.Size || driver.Checksum(data) != meta.Checksum {
-		return rec, false, fmt.Errorf("redisdriver: get %s: %w: checksum mismatch", id, driver.ErrCorrupt)
+		return rec, false, corrupt("get", id, "checksum mismatch")
 	}
 	rec.Meta = meta
 	rec.Data = data

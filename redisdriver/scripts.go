@@ -154,13 +154,20 @@ if r[1] == 1 then
   index_put(k, a[13], fresh, r[3], r[4], a[14], a[15], a[5])
 end
 return r`)
-	// ARGV: upto, id.
-	scriptDelete = newScript(luaNewer + luaFrameDelete + luaIndex + `
-local r = frame_delete(KEYS[1], KEYS[2], ARGV[1])
-if r == 1 then
-  index_remove({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]}, ARGV[2], '')
+	// KEYS: the six index keys, then the frame and meta keys of each
+	// frame. ARGV: upto and id of each frame, in the same order. Returns
+	// how many frames are gone (deleted now, or missing already).
+	scriptDeleteMany = newScript(luaNewer + luaFrameDelete + luaIndex + `
+local k = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]}
+local n = 0
+for i = 1, #ARGV, 2 do
+  local j = 6 + i
+  if frame_delete(KEYS[j], KEYS[j+1], ARGV[i]) == 1 then
+    index_remove(k, ARGV[i+1], '')
+    n = n + 1
+  end
 end
-return r`)
+return n`)
 )
 
 // scriptTouch records reads of a frame if its statistics are still the ones
@@ -241,6 +248,15 @@ end
 local m = redis.call('HMGET', KEYS[2], unpack(ARGV, 2))
 if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 return {d, m}`)
+
+// scriptReap deletes the lone key of a frame that has only one (Redis
+// expired or evicted the other).
+// KEYS: frame, meta. Returns how many of the two existed: 2, 1 (deleted
+// now) or 0.
+var scriptReap = newScript(`
+local n = redis.call('EXISTS', KEYS[1]) + redis.call('EXISTS', KEYS[2])
+if n == 1 then redis.call('DEL', KEYS[1], KEYS[2]) end
+return n`)
 
 // scriptPeek reads a frame's meta fields and whether its document exists,
 // atomically, without renewing anything.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/codec"
 )
 
 func init() {
@@ -22,20 +24,26 @@ func init() {
 // It is registered with the tier package under both schemes.
 type Driver struct{}
 
-// Open implements driver.Driver: it parses dsn with [ParseURL] and calls
-// [Open].
+// Open implements driver.Driver: [ParseURL], then [Open]. On error the
+// Tier is nil.
 func (Driver) Open(ctx context.Context, dsn string) (driver.Tier, error) {
 	o, err := ParseURL(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, o)
+	s, err := Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Store is the Redis warm tier. It implements driver.Tier and the optional
-// driver.Batcher, driver.Pinger and driver.Compactor. It is safe for
-// concurrent use; every method is bounded by ctx's deadline, or by
-// Options.Timeout per round trip when ctx has none.
+// driver.Batcher, driver.BatchDeleter, driver.MetaGetter, driver.Pinger,
+// driver.Compactor, driver.Compressor, driver.SizeLimiter, driver.Aser and
+// driver.Notifier. It is safe for concurrent use. Every call is bounded by
+// Options.Timeout (one frame) or Options.BatchTimeout (many frames), or by
+// ctx when it ends first.
 type Store struct {
 	client  rueidis.Client
 	opts    Options
@@ -43,29 +51,47 @@ type Store struct {
 	ttl     string // TTL in milliseconds, "0" when durable
 	cluster bool   // scripts may not mix frame and index keys
 	closed  atomic.Bool
+	done    chan struct{} // closed by Close: subscriptions end
+
+	subMu sync.Mutex     // orders Subscribe's start with Close
+	subs  sync.WaitGroup // goroutines of the subscriptions
+
+	// usageOffset is where the next liveness check of Usage starts in the
+	// index it walks (see checkEvicted).
+	usageOffset atomic.Int64
 }
 
 var (
-	_ driver.Tier      = (*Store)(nil)
-	_ driver.Batcher   = (*Store)(nil)
-	_ driver.Pinger    = (*Store)(nil)
-	_ driver.Compactor = (*Store)(nil)
+	_ driver.Tier         = (*Store)(nil)
+	_ driver.Batcher      = (*Store)(nil)
+	_ driver.BatchDeleter = (*Store)(nil)
+	_ driver.MetaGetter   = (*Store)(nil)
+	_ driver.Pinger       = (*Store)(nil)
+	_ driver.Compactor    = (*Store)(nil)
+	_ driver.Compressor   = (*Store)(nil)
+	_ driver.SizeLimiter  = (*Store)(nil)
+	_ driver.Aser         = (*Store)(nil)
+	_ driver.Notifier     = (*Store)(nil)
 )
 
 // Open connects to Redis (or a Redis Cluster) and returns a Store. Zero
 // fields of o take their defaults. It fails with an error wrapping
-// driver.ErrBadDSN for bad options, or driver.ErrUnavailable when the
-// server cannot be reached, in which case nothing is left running.
+// driver.ErrBadDSN for bad options, the context's error when ctx ends
+// first, or driver.ErrUnavailable when the server cannot be reached; in
+// every case nothing is left running.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("redisdriver: open: %w: %w", driver.ErrUnavailable, err)
+		return nil, fmt.Errorf("redisdriver: open: %w", err)
 	}
 	client, err := connect(ctx, o.ClientOption)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("redisdriver: open: %w", ctx.Err())
+		}
 		return nil, fmt.Errorf("redisdriver: open: %w: %s", driver.ErrUnavailable, scrub(err.Error(), o.ClientOption.Password))
 	}
 	s := &Store{
@@ -74,6 +100,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		keys:    newKeys(o.Prefix),
 		ttl:     "0",
 		cluster: client.Mode() == rueidis.ClientModeCluster,
+		done:    make(chan struct{}),
 	}
 	if !o.Durable {
 		s.ttl = strconv.FormatInt(o.TTL.Milliseconds(), 10)
@@ -114,51 +141,74 @@ func (s *Store) Options() Options { return s.opts }
 // in a Redis declared persistent and non-evicting.
 func (s *Store) Durable() bool { return s.opts.Durable }
 
-// Ping checks that Redis answers (every node of a cluster).
+// MaxFrameSize implements driver.SizeLimiter: Options.MaxFrameSize.
+func (s *Store) MaxFrameSize() int64 { return s.opts.MaxFrameSize }
+
+// Compress implements driver.Compressor: data compressed with brotli at
+// Options.CompressionLevel, the bytes Put stores when given them in
+// Record.Compressed. It never returns nil: every document is stored
+// compressed, as the spec says.
+func (s *Store) Compress(data []byte) []byte {
+	return codec.Compress(data, s.opts.CompressionLevel)
+}
+
+// As implements driver.Aser. A target of type *rueidis.Client is set to
+// the client the store uses, for commands this package does not offer;
+// keys under the store's prefix must not be written through it, and it
+// must not be closed. Other targets are left alone and As reports false.
+func (s *Store) As(target any) bool {
+	if c, ok := target.(*rueidis.Client); ok && c != nil {
+		*c = s.client
+		return true
+	}
+	return false
+}
+
+// Ping checks that Redis answers (every node of a cluster), within
+// Options.Timeout.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.check(); err != nil {
+	if err := s.check("ping"); err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(ctx)
+	ctx, cancel := s.bound(ctx, s.opts.Timeout)
 	defer cancel()
 	for _, node := range s.client.Nodes() {
 		if err := node.Do(ctx, node.B().Ping().Build()).Error(); err != nil {
-			return s.fail("ping", "", err)
+			return wrapErr("ping", callErr(ctx, err))
 		}
 	}
 	return nil
 }
 
-// Close closes the connections. Calls in flight fail with an error
-// wrapping driver.ErrClosed, as does every later call, including a second
-// Close.
+// Close ends every subscription (waiting for a callback in progress),
+// then closes the connections. Calls in flight fail with an error wrapping driver.ErrClosed, as does every later
+// call, including a second Close.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return fmt.Errorf("redisdriver: close: %w", driver.ErrClosed)
 	}
+	s.subMu.Lock() // no subscription starts after this
+	close(s.done)
+	s.subMu.Unlock()
+	s.subs.Wait()
 	s.client.Close()
 	return nil
 }
 
-// Client returns the rueidis client the store uses, for commands the
-// package does not offer. Keys under the store's prefix must not be
-// written through it.
-func (s *Store) Client() rueidis.Client { return s.client }
-
-func (s *Store) check() error {
+// check fails op once the store is closed.
+func (s *Store) check(op string) error {
 	if s.closed.Load() {
-		return fmt.Errorf("redisdriver: %w", driver.ErrClosed)
+		return fmt.Errorf("redisdriver: %s: %w", op, driver.ErrClosed)
 	}
 	return nil
 }
 
-// deadline bounds one round trip: ctx's own deadline when it has one, else
-// Options.Timeout.
-func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, s.opts.Timeout)
+// bound returns ctx limited to d, the store's own time limit for one call.
+// When the limit ends the call, callErr reports a *timeoutError, which
+// wrapErr classifies as driver.ErrUnavailable; when ctx ends first, its
+// own error.
+func (s *Store) bound(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, &timeoutError{limit: d})
 }
 
 // expireAt is the exp index score of a frame written or renewed now.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/driver"
-	"github.com/stackmemoryai/tier/internal/codec"
 	"github.com/stackmemoryai/tier/internal/testenv"
 	"github.com/stackmemoryai/tier/redisdriver"
 )
@@ -22,8 +21,8 @@ func TestParseURLDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Prefix != "sm:" || o.TTL != 24*time.Hour || o.Durable || o.CompressionLevel != codec.DefaultLevel ||
-		o.Timeout != redisdriver.DefaultTimeout {
+	if o.Prefix != "sm:" || o.TTL != 24*time.Hour || o.Durable || o.CompressionLevel != redisdriver.DefaultCompressionLevel ||
+		o.Timeout != 50*time.Millisecond || o.BatchTimeout != time.Second || o.MaxFrameSize != redisdriver.DefaultMaxFrameSize {
 		t.Errorf("defaults = %+v", o)
 	}
 	c := o.ClientOption
@@ -36,11 +35,11 @@ func TestParseURLDefaults(t *testing.T) {
 }
 
 func TestParseURLParameters(t *testing.T) {
-	o, err := redisdriver.ParseURL("rediss://h/0?prefix=team1:&ttl=90m&durable=true&compression=9&timeout=1s&addr=h2:7000&client_name=x")
+	o, err := redisdriver.ParseURL("rediss://h/0?prefix=team1:&ttl=90m&durable=true&compression=9&timeout=1s&batch_timeout=3s&addr=h2:7000&client_name=x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Prefix != "team1:" || o.TTL != 90*time.Minute || !o.Durable || o.CompressionLevel != 9 || o.Timeout != time.Second {
+	if o.Prefix != "team1:" || o.TTL != 90*time.Minute || !o.Durable || o.CompressionLevel != 9 || o.Timeout != time.Second || o.BatchTimeout != 3*time.Second {
 		t.Errorf("options = %+v", o)
 	}
 	if o.ClientOption.TLSConfig == nil || len(o.ClientOption.InitAddress) != 2 || o.ClientOption.ClientName != "x" {
@@ -59,6 +58,7 @@ func TestParseURLRejects(t *testing.T) {
 		"redis://h/0?compression=12",    // out of range
 		"redis://h/0?compression=0",     // out of range
 		"redis://h/0?timeout=-1s",       // negative
+		"redis://h/0?batch_timeout=0s",  // not positive
 		"redis://h/0?ttl=1h&ttl=2h",     // given twice
 		"redis://h/x",                   // bad db
 		"redis://h/0/1",                 // bad path
@@ -119,7 +119,8 @@ func TestOpenUnreachable(t *testing.T) {
 	}
 }
 
-// Open gives up when its context ends, even if connecting takes longer.
+// Open gives up when its context ends, even if connecting takes longer,
+// with the context's error: the caller gave up, Redis did not fail.
 func TestOpenHonorsContext(t *testing.T) {
 	// A listener that accepts and never answers: the handshake hangs.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -149,9 +150,12 @@ func TestOpenHonorsContext(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err = redisdriver.Driver{}.Open(ctx, "redis://"+ln.Addr().String()+"/0?dial_timeout=2s")
-	if !errors.Is(err, driver.ErrUnavailable) {
-		t.Fatalf("Open = %v, want ErrUnavailable", err)
+	tr, err := redisdriver.Driver{}.Open(ctx, "redis://"+ln.Addr().String()+"/0?dial_timeout=2s")
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrUnavailable) {
+		t.Fatalf("Open = %v, want the context's error and not ErrUnavailable", err)
+	}
+	if tr != nil {
+		t.Fatalf("Open returned a non-nil Tier %T with its error", tr)
 	}
 }
 

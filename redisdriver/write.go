@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -21,25 +22,35 @@ import (
 // script (see the package documentation).
 //
 // Access statistics are taken from rec for a frame new to Redis and kept
-// otherwise. rec.Size and rec.Checksum must describe rec.Data.
+// otherwise. A record whose ID cannot name a key, whose Size or Checksum
+// does not describe Data, whose Version is over math.MaxInt64 or whose
+// document is over Options.MaxFrameSize is refused with an error wrapping
+// driver.ErrInvalidRecord. The call is bounded by Options.Timeout, or
+// Options.BatchTimeout for a document over BigFrame bytes; compression
+// happens before the clock starts.
 func (s *Store) Put(ctx context.Context, rec driver.Record) error {
-	if err := s.check(); err != nil {
+	if err := s.check("put"); err != nil {
 		return err
 	}
 	w, err := s.prepare(rec)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(ctx)
+	limit := s.opts.Timeout
+	if rec.Size > BigFrame {
+		limit = s.opts.BatchTimeout
+	}
+	ctx, cancel := s.bound(ctx, limit)
 	defer cancel()
 	return s.write(ctx, []pendingWrite{w})
 }
 
 // PutMany stores every record under the rules of Put, pipelined: one round
-// trip on a single Redis, two on a cluster. Records are validated before
-// anything is written; after a network failure some may have been written.
+// trip on a single Redis, two on a cluster, bounded by
+// Options.BatchTimeout. Records are validated before anything is written;
+// after a network failure some may have been written.
 func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
-	if err := s.check(); err != nil {
+	if err := s.check("put"); err != nil {
 		return err
 	}
 	ws := make([]pendingWrite, len(recs))
@@ -53,7 +64,7 @@ func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 	if len(ws) == 0 {
 		return nil
 	}
-	ctx, cancel := s.deadline(ctx)
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
 	defer cancel()
 	return s.write(ctx, ws)
 }
@@ -68,18 +79,21 @@ type pendingWrite struct {
 // prepare validates rec and encodes it as script arguments.
 func (s *Store) prepare(rec driver.Record) (pendingWrite, error) {
 	id := rec.ID
-	if err := checkID(id); err != nil {
+	if err := checkID("put", id); err != nil {
 		return pendingWrite{}, err
 	}
 	if rec.Size != int64(len(rec.Data)) || rec.Checksum != driver.Checksum(rec.Data) {
-		return pendingWrite{}, fmt.Errorf("redisdriver: put %s: Size and Checksum do not describe Data", id)
+		return pendingWrite{}, invalid("put", id, "Size and Checksum do not describe Data")
+	}
+	if rec.Version > math.MaxInt64 {
+		return pendingWrite{}, invalid("put", id, fmt.Sprintf("version %d over math.MaxInt64", rec.Version))
 	}
 	if rec.Size > s.opts.MaxFrameSize {
-		return pendingWrite{}, fmt.Errorf("redisdriver: put %s: document of %d bytes over the %d-byte limit", id, rec.Size, s.opts.MaxFrameSize)
+		return pendingWrite{}, invalid("put", id, fmt.Sprintf("document of %d bytes over the %d-byte limit (max_frame_size)", rec.Size, s.opts.MaxFrameSize))
 	}
 	m, err := encodeMeta(rec.Meta)
 	if err != nil {
-		return pendingWrite{}, err
+		return pendingWrite{}, invalid("put", id, err.Error())
 	}
 	enc := rec.Compressed
 	if enc == nil {
@@ -106,17 +120,17 @@ func (s *Store) write(ctx context.Context, ws []pendingWrite) error {
 				args: append(w.args, w.id, w.age, exp),
 			}
 		}
-		_, err := s.collectPuts(ws, scriptPut.run(ctx, s.client, calls...))
+		_, err := s.collectPuts(ctx, ws, scriptPut.run(ctx, s.client, calls...))
 		return err
 	}
 	for i, w := range ws {
 		calls[i] = call{keys: []string{s.keys.frame(w.id), s.keys.meta(w.id)}, args: w.args}
 	}
-	idx, err := s.collectPuts(ws, scriptFramePut.run(ctx, s.client, calls...))
+	idx, err := s.collectPuts(ctx, ws, scriptFramePut.run(ctx, s.client, calls...))
 	if len(idx) > 0 {
 		res := scriptIndexPut.run(ctx, s.client, call{keys: s.keys.index(), args: idx})
 		if ierr := res[0].Error(); ierr != nil {
-			err = errors.Join(err, s.fail("put (index)", "", ierr))
+			err = errors.Join(err, wrapErr("put (index)", callErr(ctx, ierr)))
 		}
 	}
 	return err
@@ -124,18 +138,18 @@ func (s *Store) write(ctx context.Context, ws []pendingWrite) error {
 
 // collectPuts reads the replies of the put scripts, and returns the
 // index_put arguments of the frames written.
-func (s *Store) collectPuts(ws []pendingWrite, res []rueidis.RedisResult) ([]string, error) {
+func (s *Store) collectPuts(ctx context.Context, ws []pendingWrite, res []rueidis.RedisResult) ([]string, error) {
 	exp := s.expireAt(time.Now())
 	var idx []string
 	var errs []error
 	for i, r := range res {
 		vals, err := r.ToArray()
 		if err != nil {
-			errs = append(errs, s.fail("put", ws[i].id, err))
+			errs = append(errs, wrapErr("put "+ws[i].id, callErr(ctx, err)))
 			continue
 		}
 		if len(vals) != 4 {
-			errs = append(errs, fmt.Errorf("redisdriver: put %s: unexpected script reply", ws[i].id))
+			errs = append(errs, fmt.Errorf("redisdriver: put %s: unexpected script reply %v", ws[i].id, vals))
 			continue
 		}
 		applied, _ := vals[0].AsInt64()

@@ -59,6 +59,20 @@ func testCorrupt(t *testing.T, h *Harness, tr driver.Tier) {
 		}
 	}
 
+	if q, isQuerier := tr.(driver.Querier); isQuerier {
+		for _, query := range []driver.Query{{Limit: 10}, {Text: "damaged OR sound", Limit: 10}} {
+			hits, err := q.Query(ctx, query)
+			if err != nil && !errors.Is(err, driver.ErrCorrupt) {
+				t.Errorf("Query(%q) with a damaged copy among the frames: %v; want the sound copies, or an error wrapping driver.ErrCorrupt", query.Text, err)
+			}
+			for _, hit := range hits {
+				if hit.ID == bad.ID {
+					t.Errorf("Query(%q) returned the damaged copy of %s; a damaged copy is never returned", query.Text, bad.ID)
+				}
+			}
+		}
+	}
+
 	// The manager drops a damaged copy it has replaced elsewhere.
 	if err := tr.Delete(ctx, bad.ID, driver.AnyVersion); err != nil {
 		t.Fatalf("Delete of a damaged copy: %v", err)

@@ -2,6 +2,8 @@ package memdriver_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -47,5 +49,16 @@ func TestConformance(t *testing.T) {
 func TestConformanceAsCache(t *testing.T) {
 	h := harness(memdriver.Options{NotDurable: true})
 	h.Evict = func(t *testing.T, tr driver.Tier, id string) { tr.(*memdriver.Tier).Evict(id) }
+	drivertest.RunConformanceTests(t, h)
+}
+
+// TestConformanceWithDocument runs the suite with documents of another
+// shape than the suite's own, as a driver storing only one shape would.
+func TestConformanceWithDocument(t *testing.T) {
+	h := harness(memdriver.Options{})
+	h.Document = func(text string, n int) []byte {
+		name, _ := json.Marshal(text)
+		return fmt.Appendf(nil, `{"name":%s,"type":"task","depth":%d,"events":[{"kind":"note","payload":{"seq":%d}}]}`, name, n, n)
+	}
 	drivertest.RunConformanceTests(t, h)
 }

@@ -11,6 +11,8 @@ import (
 
 // Query implements driver.Querier. Every frame that passes the filters is
 // matched and ranked; see the package documentation for the search.
+// Damaged copies are left out and named in a *driver.CorruptError
+// returned with the hits.
 func (t *Tier) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error) {
 	if err := t.check(ctx, "query"); err != nil {
 		return nil, err
@@ -24,6 +26,7 @@ func (t *Tier) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error) 
 	}
 	t.s.mu.RLock()
 	var hits []driver.Hit
+	var damaged *driver.CorruptError
 	for _, r := range t.s.frames {
 		if (q.ProjectID != "" && r.ProjectID != q.ProjectID) ||
 			(q.SessionID != "" && r.SessionID != q.SessionID) ||
@@ -38,6 +41,13 @@ func (t *Tier) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error) 
 			if rank, ok = textOf(r.Data).match(search); !ok {
 				continue
 			}
+		}
+		if err := sound(r); err != nil {
+			if damaged == nil {
+				damaged = &driver.CorruptError{Err: err}
+			}
+			damaged.IDs = append(damaged.IDs, r.ID)
+			continue
 		}
 		hits = append(hits, driver.Hit{Record: clone(r), Rank: rank})
 	}
@@ -54,5 +64,10 @@ func (t *Tier) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error) 
 		}
 		hits = hits[i:]
 	}
-	return hits[:min(len(hits), q.Limit)], nil
+	hits = hits[:min(len(hits), q.Limit)]
+	if damaged != nil {
+		slices.Sort(damaged.IDs)
+		return hits, damaged
+	}
+	return hits, nil
 }
