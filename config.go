@@ -74,6 +74,15 @@ type TierSpec struct {
 	URL string
 	// Tier is an already open tier; the Manager closes it on Close.
 	Tier driver.Tier
+	// Open, when Tier and URL are not set, opens the tier: for a host (or
+	// package config) that builds a driver's options in code rather than
+	// in a URL. While it fails with an error wrapping ErrUnavailable, the
+	// manager runs without the tier and calls it again later. It must
+	// return a nil Tier with any error.
+	Open func(ctx context.Context) (driver.Tier, error)
+	// Scheme names the driver in Status when the tier is not opened from a
+	// URL; default "tierN".
+	Scheme string
 	// Limits the manager enforces by moving frames to the next tier.
 	Limits Limits
 	// Timeout, when set, bounds each call to the tier on one frame (calls
@@ -149,8 +158,8 @@ func (c Config) Validate() error {
 	}
 	for i, s := range c.Tiers {
 		field := fmt.Sprintf("Tiers[%d]", i)
-		if s.Tier == nil && s.URL == "" {
-			bad(field, "needs a URL or an open Tier")
+		if s.Tier == nil && s.URL == "" && s.Open == nil {
+			bad(field, "needs a URL, an Open function or an open Tier")
 		}
 		if s.Limits.MaxFrames < 0 || s.Limits.MaxBytes < 0 || s.Limits.MaxIdle < 0 {
 			bad(field+".Limits", "must not be negative")

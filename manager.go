@@ -54,10 +54,12 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		es := engine.TierSpec{
 			Name:    s.Name,
 			Tier:    s.Tier,
+			Open:    s.Open,
+			Scheme:  s.Scheme,
 			Limits:  engine.Limits(s.Limits),
 			Timeout: s.Timeout,
 		}
-		if s.Tier == nil {
+		if s.Tier == nil && s.Open == nil {
 			url := s.URL
 			scheme, err := schemeOf(url)
 			if err != nil {

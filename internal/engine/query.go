@@ -115,6 +115,11 @@ func (m *Engine) fetchStreams(ctx context.Context, q Query, cur queryCursor, lim
 			After: cur.After[l.level-1],
 		}
 		hits, err := l.query(ctx, dq)
+		if ce := (*driver.CorruptError)(nil); errors.As(err, &ce) {
+			// The damaged copies are left out; Get repairs them.
+			m.log.Warn("damaged copies left out of a query", "tier", l.name, "frames", ce.IDs)
+			err = nil
+		}
 		if err != nil {
 			unreachable = append(unreachable, &FrameError{Op: "query", Tier: l.name, Err: err})
 			continue
