@@ -117,8 +117,11 @@ type Tier interface {
 	// Version, in which case Put does nothing and returns nil. Writing the
 	// same Version again is allowed and must leave one copy. Access
 	// statistics (LastAccess, AccessCount, LFUKey) are taken from rec when
-	// the frame is new to the tier and kept otherwise. A driver may refuse
-	// a record whose Checksum or Size does not match its Data.
+	// the frame is new to the tier and kept otherwise. A record with an
+	// empty ID, a Version above math.MaxInt64, or a Checksum or Size that
+	// does not match its Data is refused with ErrInvalidRecord and nothing
+	// is written. A frame the store forgot on its own (evicted) can be
+	// stored again.
 	Put(ctx context.Context, rec Record) error
 
 	// Delete removes the frame if the stored copy's Version is at most

@@ -14,6 +14,8 @@ type Querier interface {
 	// ascending ID. Results carry Data. The result holds at most q.Limit
 	// frames that sort after the cursor q.After. A tier may rank only a
 	// bounded window of the newest text matches, and must document it.
+	// A damaged copy is never returned: the hits come with a
+	// *CorruptError naming the damaged frames that matched.
 	Query(ctx context.Context, q Query) ([]Hit, error)
 }
 
