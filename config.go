@@ -36,6 +36,18 @@ type Config struct {
 	// up from lower tiers (promotion, pre-fetch, Warm) may hold, between 0
 	// and 1. Default DefaultBroughtUpShare.
 	BroughtUpShare float64
+	// ReplicationLag bounds how soon a frame written to tier 1 is copied
+	// to the shared tiers below (the first durable tier, and the cache
+	// above it), in the background and in batches; another machine can
+	// read it from then on, and demoting it later is a local delete.
+	// Default DefaultReplicationLag.
+	ReplicationLag time.Duration
+	// NoReplication turns early replication off: frames reach the tiers
+	// below only when they are demoted. A machine that shares no tier
+	// with others and rarely demotes saves the writes; another machine
+	// then cannot read a frame until it is demoted, and a lost disk loses
+	// what was not demoted.
+	NoReplication bool
 	// EvictionStrategy picks which frames leave a full tier first: LRU
 	// (default), LFU or AGE.
 	EvictionStrategy Policy
@@ -119,6 +131,7 @@ const (
 	DefaultPromotionWindow    = time.Hour
 	DefaultSyncInterval       = time.Minute
 	DefaultBreakerCooldown    = 2 * time.Second
+	DefaultReplicationLag     = time.Second
 	// DefaultBroughtUpShare lets copies brought up hold a fifth of tier 1:
 	// enough for the sessions an agent is working on to stay local, while
 	// four fifths remain for what it writes, so reading old work never
@@ -133,6 +146,7 @@ func (c *Config) fillDefaults() {
 	setIfZero(&c.SyncInterval, DefaultSyncInterval)
 	setIfZero(&c.BreakerCooldown, DefaultBreakerCooldown)
 	setIfZero(&c.BroughtUpShare, DefaultBroughtUpShare)
+	setIfZero(&c.ReplicationLag, DefaultReplicationLag)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -182,6 +196,9 @@ func (c Config) Validate() error {
 	}
 	if c.SyncInterval < time.Second {
 		bad("SyncInterval", "must be at least one second")
+	}
+	if c.ReplicationLag < 0 {
+		bad("ReplicationLag", "must not be negative")
 	}
 	if c.BreakerCooldown < 0 {
 		bad("BreakerCooldown", "must not be negative")

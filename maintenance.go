@@ -24,7 +24,8 @@ const (
 // ErrBusy.
 func (m *Manager) Maintain(ctx context.Context) (MaintenanceReport, error) {
 	rep, err := m.e.Maintain(ctx)
-	return MaintenanceReport(rep), err
+	return MaintenanceReport{Demoted: rep.Demoted, Healed: rep.Healed, Abandoned: rep.Abandoned,
+		OutboxApplied: rep.OutboxApplied, Stuck: rep.Stuck}, err
 }
 
 // Migrate moves frames from every tier above opts.ToLevel down to it, with

@@ -39,6 +39,8 @@ func Open(ctx context.Context, cfg Config) (*Manager, error) {
 		NoPromotion:        cfg.NoPromotion,
 		NoPrefetch:         cfg.NoPrefetch,
 		BroughtUpShare:     cfg.BroughtUpShare,
+		NoReplication:      cfg.NoReplication,
+		ReplicationLag:     cfg.ReplicationLag,
 		Policy:             cfg.EvictionStrategy,
 		Background:         !cfg.ManualMaintenance,
 		SyncInterval:       cfg.SyncInterval,

@@ -72,7 +72,7 @@ func (m *Engine) noteRead(l *link, rec driver.Record) {
 		})
 	}
 	m.stats.read(l.level)
-	if l.level > 1 && m.promoter.shouldPromote(rec.ID, now) {
+	if l.level > 1 && !m.cfg.NoPromotion && m.promoter.shouldPromote(rec.ID, now) {
 		m.goBackground(func(ctx context.Context) { m.promote(ctx, rec, l) })
 	}
 }

@@ -38,10 +38,19 @@ func (m *Engine) startBackground(ctx context.Context) {
 				}
 				if tick%int(reconnectEvery/readFlushInterval) == 0 {
 					m.reconnect(ctx)
+					m.subscribe(ctx)
 				}
 			}
 		}
 	}()
+	m.subscribe(ctx)
+	if m.replicates() {
+		m.bgDone.Add(1)
+		go func() {
+			defer m.bgDone.Done()
+			m.replicationLoop(ctx)
+		}()
+	}
 	if m.cfg.Background {
 		m.bgDone.Add(1)
 		go func() {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -24,6 +25,8 @@ type Config struct {
 	BroughtUpShare     float64       // share of a tier's limits copies brought up may hold
 	NoPrefetch         bool          // do not warm parents and sessions after a read below tier 1
 	NoPromotion        bool          // never bring a frame up because it is read often
+	NoReplication      bool          // do not copy writes to the shared tiers before demotion
+	ReplicationLag     time.Duration // how soon a write reaches the shared tiers
 	StatePath          string        // state file; state.Memory for none
 	Logger             *slog.Logger
 	Hooks              Hooks
@@ -75,4 +78,16 @@ type Call struct {
 	Op    string
 	Took  time.Duration
 	Err   error
+}
+
+// scaled returns the limits multiplied by f, rounded up (so a small limit
+// is its own low-water mark); zero (no limit) stays zero.
+func (l Limits) scaled(f float64) Limits {
+	scale := func(n int64) int64 {
+		if n == 0 {
+			return 0
+		}
+		return int64(math.Ceil(float64(n) * f))
+	}
+	return Limits{MaxFrames: scale(l.MaxFrames), MaxBytes: scale(l.MaxBytes), MaxIdle: l.MaxIdle}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackmemoryai/tier/internal/state"
@@ -27,8 +28,14 @@ type Engine struct {
 	clock versionClock
 	now   func() time.Time
 
-	reads    *readBuffer
-	promoter *promoter
+	reads      *readBuffer
+	promoter   *promoter
+	up         *broughtUp    // copies brought up that the first tier holds
+	hot        hotUsage      // estimate of the first tier's usage
+	wake       chan struct{} // asks the maintenance loop for a cycle now
+	repl       *replicator   // writes on their way to the shared tiers
+	coh        *coherence    // which first-tier copies are known fresh
+	reconciled atomic.Bool   // the first tier was compared with the shared tiers
 
 	// mu guards closed. Operations hold it for reading while they run, so
 	// Close waits for them.
@@ -97,6 +104,10 @@ func newEngine(cfg Config, links []*link, st *state.Store, stats *statsRecorder)
 	m.stats = stats
 	m.gone = newTombstones()
 	m.promoter = newPromoter(cfg.PromotionThreshold, cfg.PromotionWindow)
+	m.up = newBroughtUp()
+	m.wake = make(chan struct{}, 1)
+	m.repl = newReplicator()
+	m.coh = newCoherence()
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
 	m.startBackground(bg)
@@ -128,8 +139,15 @@ func (m *Engine) Close() error {
 	m.closed = true
 	// No operation runs now, so no new background task can start.
 	m.stopBackground()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), closeFlushWithin)
 	defer cancel()
+	if m.replicates() {
+		if err := m.flushReplication(ctx); err != nil {
+			// The first tier keeps every frame; the next process's first
+			// maintenance cycle replicates them.
+			m.log.Warn("writes not replicated at close; they stay in the first tier", "frames", m.repl.length(), "err", err)
+		}
+	}
 	if err := m.flushReads(ctx); err != nil {
 		// Read counts only order eviction: losing some is harmless.
 		m.log.Debug("read statistics not flushed at close", "err", err)

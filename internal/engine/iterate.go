@@ -32,7 +32,7 @@ func (l *link) eachFrame(ctx context.Context, f listFilter, fn func([]driver.Met
 	if l.canQuery() {
 		q := driver.Query{ProjectID: f.ProjectID, SessionID: f.SessionID, CreatedBefore: f.CreatedBefore, Limit: moveBatchSize}
 		for {
-			hits, err := l.query(ctx, q)
+			hits, _, err := l.query(ctx, q)
 			if err != nil || len(hits) == 0 {
 				return err
 			}

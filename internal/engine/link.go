@@ -42,6 +42,8 @@ type handle struct {
 	deleter    driver.BatchDeleter
 	compressor driver.Compressor  // nil when the tier stores documents raw
 	limiter    driver.SizeLimiter // nil when the tier holds documents of any size
+	metaGetter driver.MetaGetter  // nil when metadata comes only with documents
+	notifier   driver.Notifier    // nil when the tier cannot tell of changes
 }
 
 func newHandle(t driver.Tier, b *breaker) *handle {
@@ -53,6 +55,8 @@ func newHandle(t driver.Tier, b *breaker) *handle {
 	h.deleter, _ = t.(driver.BatchDeleter)
 	h.compressor, _ = t.(driver.Compressor)
 	h.limiter, _ = t.(driver.SizeLimiter)
+	h.metaGetter, _ = t.(driver.MetaGetter)
+	h.notifier, _ = t.(driver.Notifier)
 	return h
 }
 
@@ -285,12 +289,17 @@ func (l *link) candidates(ctx context.Context, q driver.CandidateQuery) (metas [
 func (l *link) canQuery() bool { return l.h().querier != nil }
 
 // query asks the tier's index; the tier must be able to (canQuery).
-func (l *link) query(ctx context.Context, q driver.Query) (hits []driver.Hit, err error) {
+// Damaged copies are left out of the hits (Get and Verify repair them);
+// damaged names them.
+func (l *link) query(ctx context.Context, q driver.Query) (hits []driver.Hit, damaged []string, err error) {
 	err = l.callLong(ctx, opQuery, func(ctx context.Context) error {
 		hits, err = l.h().querier.Query(ctx, q)
 		return err
 	})
-	return hits, err
+	if ce := (*driver.CorruptError)(nil); errors.As(err, &ce) {
+		return hits, ce.IDs, nil
+	}
+	return hits, nil, err
 }
 
 // compact asks the tier to reclaim space; ok is false when it cannot.
@@ -304,3 +313,35 @@ func (l *link) compact(ctx context.Context) (ok bool, err error) {
 
 // close closes the tier.
 func (l *link) close() error { return l.h().tier.Close() }
+
+// metas returns what the tier holds of the frames ids, by ID: their
+// metadata without the documents where the tier can (driver.MetaGetter),
+// else read from sound copies. Damaged copies are left out.
+func (l *link) metas(ctx context.Context, ids []string) (map[string]driver.Meta, error) {
+	out := make(map[string]driver.Meta, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if g := l.h().metaGetter; g != nil {
+		var metas []driver.Meta
+		err := l.callLong(ctx, opGet, func(ctx context.Context) (err error) {
+			metas, err = g.GetMetas(ctx, ids)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, mt := range metas {
+			out[mt.ID] = mt
+		}
+		return out, nil
+	}
+	recs, _, err := l.getSound(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		out[r.ID] = r.Meta
+	}
+	return out, nil
+}

@@ -14,17 +14,21 @@ import (
 	"github.com/stackmemoryai/tier/internal/state"
 )
 
-// Background work limits. A cycle moves at most maxFramesPerCycle frames;
-// after a cycle that took d, the loop waits at least d/cpuBudget, so the
+// Background work limits. A cycle moves at most maxFramesPerCycle frames.
+// After a cycle that took d, the loop waits at least d/cpuBudget, so the
 // background work uses at most cpuBudget of one core on average, whatever
-// SyncInterval says. While a cycle finds more frames over the limits than
-// it may move (after a burst of writes), the loop catches up at
-// catchUpBudget instead, so the tiers do not stay over their limits.
+// SyncInterval says, while the tiers fit. While a tier is over its limits
+// (writes since the last cycle, or more than a cycle could move), the
+// loop runs again as soon as its duty cycle allows, and the duty cycle
+// grows with the overage, from cpuBudget up to catchUpBudget for a tier
+// twice over its limit or more: it works in proportion to the overage
+// until the tier is back.
 const (
 	moveBatchSize     = 200
-	maxFramesPerCycle = 2000
+	maxFramesPerCycle = 5000
 	cpuBudget         = 0.02
 	catchUpBudget     = 0.5
+	firstCycleAfter   = 2 * time.Second
 	leaseName         = "mover"
 	leaseTTL          = 30 * time.Second
 	// tombstoneLife is how long a delete keeps moves and promotions of any
@@ -32,14 +36,28 @@ const (
 	tombstoneLife = time.Hour
 )
 
-// maintainLoop runs a maintenance cycle every SyncInterval until ctx ends.
+// maintainLoop runs a maintenance cycle every SyncInterval, or sooner when
+// a tier goes over its limits, until ctx ends.
 func (m *Engine) maintainLoop(ctx context.Context) {
-	wait := time.Duration(m.cfg.SyncInterval)
+	// The first cycle comes soon: it replicates what a previous process
+	// left unreplicated.
+	wait := min(m.cfg.SyncInterval, firstCycleAfter)
+	minWait := time.Duration(0)
 	for {
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return
-		case <-time.After(wait):
+		case <-timer.C:
+		case <-m.wake:
+			timer.Stop()
+			// Over a limit: run now, but within the duty cycle.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(minWait):
+			}
 		}
 		start := time.Now()
 		rep, err := m.maintain(ctx)
@@ -48,13 +66,15 @@ func (m *Engine) maintainLoop(ctx context.Context) {
 		}
 		took := time.Since(start)
 		m.stats.background(took)
-		wait = max(time.Duration(m.cfg.SyncInterval), time.Duration(float64(took)/cpuBudget))
-		if rep.Demoted >= maxFramesPerCycle {
-			// A tier is far over its limits (a burst of writes, or a
-			// limit lowered): catch up at a higher duty cycle until the
-			// tiers fit again.
-			wait = time.Duration(float64(took) / catchUpBudget)
-			m.log.Debug("tiers over their limits; catching up", "demoted", rep.Demoted, "next_in", wait)
+		duty := cpuBudget
+		if rep.overage > 0 {
+			duty = min(catchUpBudget, cpuBudget+rep.overage*(catchUpBudget-cpuBudget))
+		}
+		minWait = time.Duration(float64(took) / duty)
+		wait = max(m.cfg.SyncInterval, minWait)
+		if rep.overage > 0 {
+			wait = minWait
+			m.log.Debug("tiers over their limits; catching up", "demoted", rep.Demoted, "overage", rep.overage, "next_in", wait)
 		}
 	}
 }
@@ -71,6 +91,10 @@ type MaintenanceReport struct {
 	OutboxApplied int `json:"outbox_applied"`
 	// Stuck explains tiers over their limits whose frames cannot move.
 	Stuck []string `json:"stuck,omitempty"`
+
+	// overage is how far over its limits the fullest tier still is, as
+	// a share of its limit (0 when every tier fits).
+	overage float64
 }
 
 // Maintain runs one maintenance cycle now: deliver postponed deletes, heal
@@ -104,14 +128,22 @@ func (m *Engine) maintain(ctx context.Context) (MaintenanceReport, error) {
 	if rep.Healed, rep.Abandoned, err = m.healMoves(ctx); err != nil {
 		return rep, err
 	}
+	if m.replicates() && !m.reconciled.Load() {
+		if err := m.reconcile(ctx); err != nil {
+			m.log.Warn("first tier not compared with the shared tiers", "err", err)
+		} else {
+			m.reconciled.Store(true)
+		}
+	}
 	budget := maxFramesPerCycle
 	var errs []error
 	for _, l := range m.chain[:len(m.chain)-1] {
-		n, stuck, err := m.demote(ctx, l, budget)
-		rep.Demoted += n
-		budget -= n
-		if stuck != "" {
-			rep.Stuck = append(rep.Stuck, stuck)
+		d, err := m.demote(ctx, l, budget)
+		rep.Demoted += d.moved
+		budget -= d.moved
+		rep.overage = max(rep.overage, d.overage)
+		if d.stuck != "" {
+			rep.Stuck = append(rep.Stuck, d.stuck)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -148,76 +180,135 @@ func (m *Engine) takeLease(ctx context.Context) (func(), error) {
 	}, nil
 }
 
-// demote moves frames out of l while it is over a limit, at most budget
-// frames. It returns how many moved, and a reason when frames over a limit
-// cannot move.
-func (m *Engine) demote(ctx context.Context, l *link, budget int) (int, string, error) {
+// demotion is what demote did to one tier.
+type demotion struct {
+	moved   int
+	stuck   string  // why frames over a limit cannot move; "" if they can
+	overage float64 // how far over its limits the tier still is, as a share
+}
+
+// demote moves frames out of l, at most budget frames: while it is over a
+// limit, down to lowWater of its limits, in the order of the policy; and
+// frames idle for longer than MaxIdle. Copies brought up within the
+// promotion window are passed over while other frames can go; when only
+// they are left and the tier is still over a limit, they go too.
+func (m *Engine) demote(ctx context.Context, l *link, budget int) (demotion, error) {
+	var d demotion
 	p, why, ok := m.planMove(l, l.level+1)
 	u, err := l.usage(ctx)
 	if err != nil {
-		return 0, "", fmt.Errorf("usage of %s: %w", l, err)
+		return d, fmt.Errorf("usage of %s: %w", l, err)
+	}
+	if l.level == 1 {
+		m.hot.set(u)
 	}
 	over := overLimits(u, l.limits)
+	if over > 0 {
+		over = overLimits(u, l.limits.scaled(lowWater))
+	}
 	idleBefore := time.Time{}
 	if l.limits.MaxIdle > 0 {
 		idleBefore = m.now().Add(-l.limits.MaxIdle)
 	}
+	defer func() {
+		if l.level == 1 {
+			m.hot.add(-int64(d.moved), 0)
+		}
+		if d.stuck == "" {
+			d.overage = overShare(u, l.limits)
+		}
+	}()
 	if over == 0 && idleBefore.IsZero() {
-		return 0, "", nil
+		return d, nil
 	}
 	if !ok {
 		if over > 0 {
-			return 0, fmt.Sprintf("%s is over its limits by %d frames but cannot demote: %s", l, over, why), nil
+			d.stuck = fmt.Sprintf("%s is over its limits by %d frames but cannot demote: %s", l, over, why)
 		}
-		return 0, "", nil
+		return d, nil
 	}
-	moved := 0
-	for moved < budget && ctx.Err() == nil {
-		q := driver.CandidateQuery{Policy: m.cfg.Policy, Limit: min(moveBatchSize, budget-moved)}
-		if over <= 0 {
-			if idleBefore.IsZero() {
-				break
-			}
+	for d.moved < budget && ctx.Err() == nil {
+		want := min(moveBatchSize, budget-d.moved)
+		q := driver.CandidateQuery{Policy: m.cfg.Policy}
+		switch {
+		case over > 0:
+			want = min(want, over)
+		case !idleBefore.IsZero():
 			q.Policy, q.AccessedBefore = driver.LRU, idleBefore
-		} else {
-			q.Limit = min(q.Limit, over)
+		default:
+			return d, nil
 		}
+		// Ask past the protected copies, so they never hide the frames
+		// that may go.
+		protected, _ := m.up.usage()
+		if l.level > 1 {
+			protected = 0
+		}
+		q.Limit = want + protected
 		cands, err := l.candidates(ctx, q)
 		if err != nil {
-			return moved, "", fmt.Errorf("candidates of %s: %w", l, err)
+			return d, fmt.Errorf("candidates of %s: %w", l, err)
 		}
-		ids := make([]string, 0, len(cands))
-		var freedBytes int64
-		for _, c := range cands {
-			if m.promoter.recentlyPromoted(c.ID, m.now()) {
-				continue
-			}
-			ids = append(ids, c.ID)
-			freedBytes += c.Size
-		}
+		ids, freed := m.pickVictims(l, cands, want, over > 0)
 		if len(ids) == 0 {
 			break
 		}
 		res, err := m.moveFrames(ctx, p, ids)
-		moved += res.moved
+		d.moved += res.moved
 		if err != nil {
-			return moved, "", err
+			return d, err
 		}
 		if res.moved == 0 {
 			break // nothing movable in this batch; try again next cycle
 		}
+		if l.level == 1 {
+			m.up.remove(ids...)
+		}
+		u.Frames -= int64(res.moved)
+		u.Bytes -= freed
 		if over > 0 {
-			u.Frames -= int64(res.moved)
-			u.Bytes -= freedBytes
-			over = overLimits(u, l.limits)
+			over = max(overLimits(u, l.limits.scaled(lowWater)), 0)
+			if over == 0 {
+				over = -1 // under the limits now; go on with idle frames only
+			}
 		}
 	}
-	return moved, "", nil
+	return d, nil
+}
+
+// pickVictims takes up to want frames from cands, in their order, passing
+// over copies brought up within the promotion window; when mustFree is set
+// and too few others are left, the protected copies go too, in order.
+func (m *Engine) pickVictims(l *link, cands []driver.Meta, want int, mustFree bool) (ids []string, freed int64) {
+	now := m.now()
+	var held []driver.Meta
+	for _, c := range cands {
+		if len(ids) == want {
+			break
+		}
+		if l.level == 1 && m.up.protected(c.ID, now, m.cfg.PromotionWindow) {
+			held = append(held, c)
+			continue
+		}
+		ids = append(ids, c.ID)
+		freed += c.Size
+	}
+	for _, c := range held {
+		if !mustFree || len(ids) == want {
+			break
+		}
+		ids = append(ids, c.ID)
+		freed += c.Size
+	}
+	return ids, freed
 }
 
 // overLimits returns how many frames must leave for u to fit in lim. For
 // the byte limit it estimates from the mean frame size.
 func overLimits(u driver.Usage, lim Limits) int {
+	if u.Frames <= 0 {
+		return 0
+	}
 	over := int64(0)
 	if lim.MaxFrames > 0 && u.Frames > lim.MaxFrames {
 		over = u.Frames - lim.MaxFrames
@@ -248,4 +339,17 @@ func ownerIsDead(owner string) bool {
 		return false
 	}
 	return processGone(pid)
+}
+
+// overShare is how far over its limits u is, as a share of the limit it
+// exceeds most (0 when it fits).
+func overShare(u driver.Usage, lim Limits) float64 {
+	share := 0.0
+	if lim.MaxFrames > 0 && u.Frames > lim.MaxFrames {
+		share = float64(u.Frames-lim.MaxFrames) / float64(lim.MaxFrames)
+	}
+	if lim.MaxBytes > 0 && u.Bytes > lim.MaxBytes {
+		share = max(share, float64(u.Bytes-lim.MaxBytes)/float64(lim.MaxBytes))
+	}
+	return share
 }

@@ -32,6 +32,15 @@ type plan struct {
 	also     *link // durable write-through target below a cache; nil if none
 }
 
+// targets returns where the frames go, the durable copy first: at no
+// time is a cache the only copy.
+func (p plan) targets() []*link {
+	if p.also != nil {
+		return []*link{p.also, p.to}
+	}
+	return []*link{p.to}
+}
+
 // planMove picks the targets for frames leaving from toward level to. It
 // reports ok == false, with the reason, when no move keeps a durable copy.
 func (m *Engine) planMove(from *link, to int) (plan, string, bool) {
@@ -77,6 +86,25 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 	if len(recs) == 0 {
 		return res, nil
 	}
+	targets := p.targets()
+	// Frames whose copies below are in place already (replicated early,
+	// or brought up and unchanged) leave by a local delete: no journal,
+	// no copy, no read-back.
+	placed, recs, err := m.splitInPlace(ctx, targets, recs)
+	if err != nil {
+		return res, err
+	}
+	if len(placed) > 0 {
+		m.dropPassed(ctx, p, placed)
+		done, _ := m.dropSource(ctx, p, placed)
+		res.moved += done
+		res.skipped += len(placed) - done
+		m.stats.moved(p.from.level, p.to.level, int64(done))
+		m.stats.evicted(int64(done))
+	}
+	if len(recs) == 0 {
+		return res, nil
+	}
 	journal := make([]state.Move, len(recs))
 	for i, r := range recs {
 		journal[i] = state.Move{FrameID: r.ID, From: p.from.level, To: p.to.level,
@@ -91,11 +119,6 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 	m.hook(stepJournaled)
 
 	m.compressOnce(recs, p.to, p.also)
-	// The durable copy first: at no time is a cache the only copy.
-	targets := []*link{p.to}
-	if p.also != nil {
-		targets = []*link{p.also, p.to}
-	}
 	for _, t := range targets {
 		if err := m.copyTo(ctx, t, recs); err != nil {
 			m.abandon(ctx, p.from.level, recs)
@@ -130,10 +153,43 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 	if err := m.state.EndMoves(ctx, p.from.level, journalIDs(ended)); err != nil {
 		m.log.Warn("journal cleanup failed; the next heal pass finishes it", "err", err)
 	}
-	res.moved = done
+	res.moved += done
 	res.skipped += len(verified) - done
 	m.stats.moved(p.from.level, p.to.level, int64(done))
 	return res, nil
+}
+
+// splitInPlace separates the records every target already holds, at their
+// version with the same checksum (or newer), from the others. It compares
+// metadata only where the tiers can report it (driver.MetaGetter).
+func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []driver.Record) (placed, rest []driver.Record, err error) {
+	ids := journalIDs(recs)
+	count := make(map[string]int, len(recs))
+	for _, t := range targets {
+		metas, err := t.metas(ctx, ids)
+		if err != nil {
+			return nil, nil, fmt.Errorf("look up copies in %s: %w", t, err)
+		}
+		for _, r := range recs {
+			if mt, ok := metas[r.ID]; ok && covers(mt, r.Meta) {
+				count[r.ID]++
+			}
+		}
+	}
+	for _, r := range recs {
+		if count[r.ID] == len(targets) {
+			placed = append(placed, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return placed, rest, nil
+}
+
+// covers reports whether a copy described by have stands for the copy
+// described by want: same version and checksum, or a newer version.
+func covers(have, want driver.Meta) bool {
+	return have.Version > want.Version || (have.Version == want.Version && have.Checksum == want.Checksum)
 }
 
 // compressOnce has the documents that leave toward targets compressed
@@ -166,17 +222,13 @@ func (m *Engine) compressOnce(recs []driver.Record, targets ...*link) {
 // copyTo writes the records to t, except those t already holds at the same
 // version and checksum.
 func (m *Engine) copyTo(ctx context.Context, t *link, recs []driver.Record) error {
-	held, _, err := t.getSound(ctx, journalIDs(recs))
+	have, err := t.metas(ctx, journalIDs(recs))
 	if err != nil {
 		return fmt.Errorf("copy to %s: %w", t, err)
 	}
-	have := make(map[string]driver.Record, len(held))
-	for _, h := range held {
-		have[h.ID] = h
-	}
 	var todo []driver.Record
 	for _, r := range recs {
-		if !holds(have[r.ID], r) {
+		if mt, ok := have[r.ID]; !ok || !covers(mt, r.Meta) {
 			todo = append(todo, r)
 		}
 	}
@@ -186,9 +238,10 @@ func (m *Engine) copyTo(ctx context.Context, t *link, recs []driver.Record) erro
 	return nil
 }
 
-// verify reads the copies back from every target and returns the records
-// that every target holds at their version (or newer) with the right
-// checksum.
+// verify asks every target what it holds of the records (their metadata,
+// where the tier can tell it without reading documents; every tier checks
+// a document's checksum whenever it reads it) and returns the records that
+// every target holds at their version (or newer) with the same checksum.
 func (m *Engine) verify(ctx context.Context, targets []*link, recs []driver.Record) ([]driver.Record, error) {
 	want := make(map[string]driver.Record, len(recs))
 	for _, r := range recs {
@@ -196,13 +249,13 @@ func (m *Engine) verify(ctx context.Context, targets []*link, recs []driver.Reco
 	}
 	good := make(map[string]int, len(recs))
 	for _, t := range targets {
-		held, _, err := t.getSound(ctx, journalIDs(recs))
+		held, err := t.metas(ctx, journalIDs(recs))
 		if err != nil {
 			return nil, fmt.Errorf("verify in %s: %w", t, err)
 		}
-		for _, h := range held {
-			if holds(h, want[h.ID]) {
-				good[h.ID]++
+		for id, mt := range held {
+			if covers(mt, want[id].Meta) {
+				good[id]++
 			}
 		}
 	}
@@ -221,7 +274,7 @@ func holds(h, r driver.Record) bool {
 	if h.ID != r.ID || driver.Checksum(h.Data) != h.Checksum {
 		return false
 	}
-	return h.Version > r.Version || (h.Version == r.Version && h.Checksum == r.Checksum)
+	return covers(h.Meta, r.Meta)
 }
 
 // dropPassed removes older copies from the tiers a move skipped over
@@ -269,6 +322,11 @@ func (m *Engine) dropSource(ctx context.Context, p plan, recs []driver.Record) (
 	if err := p.from.deleteMany(ctx, dels); err != nil {
 		m.log.Warn("source copies not removed; the next heal pass retries", "tier", p.from.name, "err", err)
 		return 0, false
+	}
+	if p.from.level == 1 {
+		if err := m.state.ForgetShared(context.WithoutCancel(ctx), journalIDs(recs)); err != nil {
+			m.log.Debug("shared versions not forgotten", "err", err)
+		}
 	}
 	return moved, true
 }

@@ -24,9 +24,8 @@ type promoter struct {
 	window    time.Duration
 	limiter   *rate.Limiter
 
-	mu       sync.Mutex
-	reads    map[string][]time.Time // frame -> reads within the window
-	promoted map[string]time.Time   // frame -> when it was promoted
+	mu    sync.Mutex
+	reads map[string][]time.Time // frame -> reads within the window
 }
 
 func newPromoter(threshold int, window time.Duration) *promoter {
@@ -35,7 +34,6 @@ func newPromoter(threshold int, window time.Duration) *promoter {
 		window:    window,
 		limiter:   rate.NewLimiter(promotionRate, promotionRate),
 		reads:     map[string][]time.Time{},
-		promoted:  map[string]time.Time{},
 	}
 }
 
@@ -60,12 +58,11 @@ func (p *promoter) shouldPromote(id string, now time.Time) bool {
 		return false
 	}
 	delete(p.reads, id)
-	p.promoted[id] = now
 	return true
 }
 
-// prune drops reads and promotions older than the window; when every
-// entry is recent, it drops all, which only delays some promotions.
+// prune drops reads older than the window; when every entry is recent, it
+// drops all, which only delays some promotions.
 func (p *promoter) prune(now time.Time) {
 	cutoff := now.Add(-p.window)
 	for id, ts := range p.reads {
@@ -76,38 +73,12 @@ func (p *promoter) prune(now time.Time) {
 	if len(p.reads) >= promoterCapacity {
 		clear(p.reads)
 	}
-	for id, t := range p.promoted {
-		if !t.After(cutoff) {
-			delete(p.promoted, id)
-		}
-	}
-}
-
-// recentlyPromoted reports whether the frame came up less than a window
-// ago; demotion leaves such frames alone.
-func (p *promoter) recentlyPromoted(id string, now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, ok := p.promoted[id]
-	return ok && now.Sub(t) < p.window
-}
-
-// markPromoted records that the frame came up now (a warm-up or a
-// pre-fetch), so demotion leaves it alone for a window.
-func (p *promoter) markPromoted(id string, now time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.promoted) >= promoterCapacity {
-		p.prune(now)
-	}
-	p.promoted[id] = now
 }
 
 func (p *promoter) forget(id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.reads, id)
-	delete(p.promoted, id)
 }
 
 // promote copies a frame read from a lower tier back to the first tier.
@@ -116,6 +87,10 @@ func (p *promoter) forget(id string) {
 // the frame was written meanwhile, the newer version in the first tier
 // wins.
 func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
+	if !m.roomFor(ctx, rec.Size) {
+		m.stats.add("promotions.skipped", 1)
+		return
+	}
 	defer m.locks.lock(rec.ID)()
 	// The frame may have been deleted or moved since it was read: promote
 	// only what the source still holds.
@@ -129,6 +104,9 @@ func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 		m.log.Warn("promotion failed", "frame", rec.ID, "from", from.name, "err", err)
 		return
 	}
+	m.up.add(rec.ID, rec.Size, m.now())
+	m.hot.add(1, rec.Size)
+	m.noteShared(ctx, rec)
 	m.stats.moved(from.level, 1, 1)
 	m.log.Debug("promoted frame", "frame", rec.ID, "from", from.name)
 	if !from.h().durable {

@@ -114,11 +114,9 @@ func (m *Engine) fetchStreams(ctx context.Context, q Query, cur queryCursor, lim
 			Text: strings.TrimSpace(q.Text), Limit: limit,
 			After: cur.After[l.level-1],
 		}
-		hits, err := l.query(ctx, dq)
-		if ce := (*driver.CorruptError)(nil); errors.As(err, &ce) {
-			// The damaged copies are left out; Get repairs them.
-			m.log.Warn("damaged copies left out of a query", "tier", l.name, "frames", ce.IDs)
-			err = nil
+		hits, damaged, err := l.query(ctx, dq)
+		if len(damaged) > 0 {
+			m.log.Warn("damaged copies left out of a query", "tier", l.name, "frames", damaged)
 		}
 		if err != nil {
 			unreachable = append(unreachable, &FrameError{Op: "query", Tier: l.name, Err: err})

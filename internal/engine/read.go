@@ -54,9 +54,13 @@ type lookup struct {
 
 func (m *Engine) get(ctx context.Context, id string) (Found, error) {
 	var res lookup
-	if found := m.search(ctx, id, m.chain[:1], &res); !found && len(m.chain) > 1 {
-		res, found = m.searchBelow(ctx, id, res)
-		if found {
+	hit := m.search(ctx, id, m.chain[:1], &res)
+	if hit && !m.checkFresh(ctx, res.rec) {
+		hit, res = false, lookup{} // superseded or deleted on another machine
+	}
+	if !hit && len(m.chain) > 1 {
+		res, hit = m.searchBelow(ctx, id, res)
+		if hit {
 			m.prefetchIfNew(res.rec)
 		}
 	}
@@ -146,7 +150,7 @@ func (m *Engine) search(ctx context.Context, id string, tiers []*link, res *look
 // prefetchIfNew starts a pre-fetch of the frame's relatives unless one for
 // the same session is running.
 func (m *Engine) prefetchIfNew(rec driver.Record) {
-	if rec.ParentID == "" && rec.SessionID == "" {
+	if m.cfg.NoPrefetch || (rec.ParentID == "" && rec.SessionID == "") {
 		return
 	}
 	m.prefetch(rec)

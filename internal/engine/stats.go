@@ -112,7 +112,12 @@ func (s *statsRecorder) compressed(raw, enc int64) {
 	s.encBytes.Add(enc)
 }
 
-// add restores counts that could not be persisted.
+// evicted counts frames that left a tier by a local delete, their copies
+// below being in place already.
+func (s *statsRecorder) evicted(n int64) { s.add("evicted", n) }
+
+// add counts rare events by name, and restores counts that could not be
+// persisted.
 func (s *statsRecorder) add(key string, n int64) {
 	c, _ := s.other.LoadOrStore(key, new(atomic.Int64))
 	c.(*atomic.Int64).Add(n)
@@ -334,4 +339,21 @@ func percentiles(op string, buckets []int64) OpLatency {
 		return bucketUpper(len(buckets) - 1)
 	}
 	return OpLatency{Op: op, Count: total, P50: at(0.50), P95: at(0.95), P99: at(0.99)}
+}
+
+// histogram is an in-process latency histogram, for figures that are not
+// persisted (replication lag).
+type histogram struct {
+	buckets [latencyBuckets]atomic.Int64
+}
+
+func (h *histogram) observe(d time.Duration) { h.buckets[latencyBucket(d)].Add(1) }
+
+// summary returns the count and percentiles observed so far.
+func (h *histogram) summary(name string) OpLatency {
+	counts := make([]int64, latencyBuckets)
+	for i := range h.buckets {
+		counts[i] = h.buckets[i].Load()
+	}
+	return percentiles(name, counts)
 }

@@ -22,3 +22,12 @@ func (c *versionClock) next(now time.Time, atLeast uint64) uint64 {
 	c.last = v
 	return v
 }
+
+// observe moves the clock past a version seen in a tier, so that the next
+// version this process hands out is greater: versions stay monotonic
+// across machines whose clocks differ.
+func (c *versionClock) observe(v uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.last = max(c.last, v)
+}

@@ -8,10 +8,12 @@ import (
 )
 
 // Pre-fetch bounds: a Get served from a lower tier warms at most
-// prefetchParents ancestors and prefetchSession frames of its session.
+// prefetchParents ancestors and the prefetchSession frames of its session
+// written just before it (what an agent walking back through a session
+// reads next), never a whole session.
 const (
 	prefetchParents = 8
-	prefetchSession = 32
+	prefetchSession = 8
 	maxWarmFrames   = 10000
 )
 
@@ -64,7 +66,7 @@ func (m *Engine) warm(ctx context.Context, q driver.Query, skip string) (WarmRep
 			continue
 		}
 		q.Limit = want
-		hits, err := l.query(ctx, q)
+		hits, _, err := l.query(ctx, q)
 		if err != nil {
 			return rep, fmt.Errorf("warm from %s: %w", l, err)
 		}
@@ -113,7 +115,8 @@ func (m *Engine) prefetch(rec driver.Record) {
 		_, _, _ = m.prefetches.Do(key, func() (any, error) {
 			m.prefetchParents(ctx, rec)
 			if rec.SessionID != "" {
-				if _, err := m.warm(ctx, driver.Query{SessionID: rec.SessionID, Limit: prefetchSession}, rec.ID); err != nil {
+				q := driver.Query{SessionID: rec.SessionID, CreatedBefore: rec.CreatedAt, Limit: prefetchSession}
+				if _, err := m.warm(ctx, q, rec.ID); err != nil {
 					m.log.Debug("pre-fetch of session failed", "session", rec.SessionID, "err", err)
 				}
 			}
@@ -155,6 +158,9 @@ func (m *Engine) prefetchParents(ctx context.Context, rec driver.Record) {
 // deleted: the check and the write happen under the frame's lock, so a
 // concurrent Delete cannot be undone.
 func (m *Engine) bringUp(ctx context.Context, r driver.Record) (bool, error) {
+	if !m.roomFor(ctx, r.Size) {
+		return false, nil
+	}
 	defer m.locks.lock(r.ID)()
 	if m.isDeleted(r.ID, r.Version) {
 		return false, nil
@@ -164,7 +170,9 @@ func (m *Engine) bringUp(ctx context.Context, r driver.Record) (bool, error) {
 	}
 	// Hysteresis, as for a promotion: the frame does not go straight
 	// back down.
-	m.promoter.markPromoted(r.ID, m.now())
+	m.up.add(r.ID, r.Size, m.now())
+	m.hot.add(1, r.Size)
+	m.noteShared(ctx, r)
 	return true, nil
 }
 

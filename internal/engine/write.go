@@ -50,6 +50,18 @@ func (m *Engine) PutBatch(ctx context.Context, recs []driver.Record) ([]Found, e
 	if err := hot.putMany(ctx, stored); err != nil {
 		return nil, &FrameError{Op: "put", Tier: hot.name, FrameID: firstID(ids), Err: err}
 	}
+	var bytes int64
+	for _, r := range stored {
+		bytes += r.Size
+	}
+	m.up.remove(ids...)
+	m.noteHotWrite(int64(len(stored)), bytes)
+	for _, id := range ids {
+		m.coh.mark(id)
+	}
+	if m.replicates() {
+		m.repl.queue(now, ids...)
+	}
 	return out, nil
 }
 
@@ -93,6 +105,11 @@ func (m *Engine) Delete(ctx context.Context, id string) error {
 		}
 	}
 	m.promoter.forget(id)
+	m.up.remove(id)
+	m.coh.forget(id)
+	if err := m.state.ForgetShared(ctx, []string{id}); err != nil {
+		m.log.Debug("shared version not forgotten", "frame", id, "err", err)
+	}
 	if len(failed) == 0 {
 		return nil
 	}

@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS tier_lease (
 	owner      TEXT    NOT NULL,
 	expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tier_shared (
+	frame_id TEXT PRIMARY KEY,
+	version  INTEGER NOT NULL                -- the shared tiers held this version
+);
 CREATE TABLE IF NOT EXISTS tier_stats (
 	key   TEXT PRIMARY KEY,
 	value INTEGER NOT NULL

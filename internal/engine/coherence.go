@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// Several machines share the tiers below the first, each with a first
+// tier of its own. A first-tier copy that another machine has since
+// updated or deleted in the shared tiers must not be served: the shared
+// tiers that can tell of changes (driver.Notifier: Redis client tracking,
+// PostgreSQL LISTEN/NOTIFY) invalidate the copies they name, and a copy is
+// served from the first tier only once it is known to be fresh: validated
+// (its version compared with the shared tiers', in batch) since the last
+// time notifications may have been missed. Copies known to be fresh cost a
+// map lookup on the read path; the others cost one metadata read below,
+// once.
+//
+// With no tier that can notify, the first tier is served as it is: the
+// engine then assumes no other machine writes the shared tiers.
+
+// coherence tracks which first-tier copies are known to be fresh.
+type coherence struct {
+	enabled atomic.Bool   // a shared tier notifies
+	epoch   atomic.Uint64 // bumped whenever notifications may have been missed
+
+	mu    sync.Mutex
+	fresh map[string]uint64 // frame -> epoch it was validated in
+	live  map[int]bool      // level -> subscription up
+
+	invalidations atomic.Int64
+	revalidations atomic.Int64
+	dropped       atomic.Int64 // stale or deleted copies removed
+}
+
+func newCoherence() *coherence {
+	c := &coherence{fresh: map[string]uint64{}, live: map[int]bool{}}
+	c.epoch.Store(1)
+	return c
+}
+
+func (c *coherence) isFresh(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.fresh[id]
+	return ok && e == c.epoch.Load()
+}
+
+func (c *coherence) mark(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fresh[id] = c.epoch.Load()
+}
+
+func (c *coherence) forget(ids ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		delete(c.fresh, id)
+	}
+}
+
+// reset makes every copy unvalidated.
+func (c *coherence) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch.Add(1)
+	clear(c.fresh)
+}
+
+func (c *coherence) setLive(level int, up bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.live[level] = up
+}
+
+// channel describes the invalidation channels: "live", "down", or "none"
+// when no shared tier notifies.
+func (c *coherence) channel() string {
+	if !c.enabled.Load() {
+		return "none"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, up := range c.live {
+		if up {
+			return "live"
+		}
+	}
+	return "down"
+}
+
+// markFresh records that the first tier's copy of id is the newest (just
+// written, or just brought up from the shared tiers).
+func (m *Engine) markFresh(id string) { m.coh.mark(id) }
+
+// subscribe listens to the changes of every shared tier that can tell of
+// them and is not listened to yet. A tier that cannot be subscribed to now
+// is tried again with the reconnections.
+func (m *Engine) subscribe(ctx context.Context) {
+	for _, l := range m.chain[1:] {
+		n := l.h().notifier
+		if n == nil || l.isPending() {
+			continue
+		}
+		m.coh.enabled.Store(true)
+		m.coh.mu.Lock()
+		up := m.coh.live[l.level]
+		m.coh.mu.Unlock()
+		if up {
+			continue
+		}
+		err := n.Subscribe(ctx, func(c driver.Change) { m.onChange(l, c) })
+		if err != nil {
+			m.log.Debug("cannot listen to changes; copies are revalidated before use", "tier", l.name, "err", err)
+			continue
+		}
+		m.coh.setLive(l.level, true)
+		// What changed before the subscription started is unknown.
+		m.coh.reset()
+		m.goBackground(m.revalidateAll)
+	}
+}
+
+// onChange handles a notification of a shared tier.
+func (m *Engine) onChange(l *link, c driver.Change) {
+	if c.Reset {
+		m.coh.reset()
+		m.log.Debug("change notifications may have been missed; revalidating the first tier", "tier", l.name)
+		m.goBackground(m.revalidateAll)
+		return
+	}
+	if len(c.IDs) == 0 {
+		return
+	}
+	m.coh.forget(c.IDs...)
+	m.coh.invalidations.Add(int64(len(c.IDs)))
+	ids := append([]string(nil), c.IDs...)
+	m.goBackground(func(ctx context.Context) {
+		recs, err := m.chain[0].metas(ctx, ids)
+		if err != nil || len(recs) == 0 {
+			return
+		}
+		copies := make([]driver.Meta, 0, len(recs))
+		for _, mt := range recs {
+			copies = append(copies, mt)
+		}
+		_, _ = m.revalidate(ctx, copies)
+	})
+}
+
+// revalidateAll compares every first-tier copy with the shared tiers, in
+// batches.
+func (m *Engine) revalidateAll(ctx context.Context) {
+	err := m.chain[0].eachFrame(ctx, listFilter{}, func(metas []driver.Meta) error {
+		_, err := m.revalidate(ctx, metas)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		m.log.Debug("revalidation of the first tier stopped; copies are checked when read", "err", err)
+	}
+}
+
+// revalidate compares first-tier copies with the shared tiers. A copy the
+// shared tiers hold in a newer version, or that they no longer hold though
+// they held its version (deleted on another machine), is dropped from the
+// first tier, and returned in stale. The others are fresh. When a shared
+// tier cannot be asked, nothing is concluded and the error is returned.
+func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta) (stale map[string]bool, err error) {
+	hot := m.chain[0]
+	p, _, ok := m.planMove(hot, 2)
+	if !ok || len(copies) == 0 {
+		return nil, nil
+	}
+	epoch := m.coh.epoch.Load()
+	ids := make([]string, len(copies))
+	for i, c := range copies {
+		ids[i] = c.ID
+	}
+	targets := p.targets()
+	below := make(map[string]uint64, len(ids)) // newest version below
+	durable := map[string]bool{}               // held by the durable target
+	for _, t := range targets {
+		metas, err := t.metas(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id, mt := range metas {
+			below[id] = max(below[id], mt.Version)
+			if t.h().durable {
+				durable[id] = true
+			}
+		}
+	}
+	shared, err := m.state.SharedVersions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	m.coh.revalidations.Add(int64(len(copies)))
+	stale = map[string]bool{}
+	for _, c := range copies {
+		v, held := below[c.ID]
+		if held {
+			m.clock.observe(v)
+		}
+		switch {
+		case held && v > c.Version:
+			stale[c.ID] = true // updated on another machine
+		case !durable[c.ID] && shared[c.ID] >= c.Version && shared[c.ID] > 0 && !m.repl.has(c.ID):
+			stale[c.ID] = true // deleted on another machine
+		default:
+			if m.coh.epoch.Load() == epoch {
+				m.coh.mark(c.ID)
+			}
+		}
+	}
+	var errs []error
+	for _, c := range copies {
+		if !stale[c.ID] {
+			continue
+		}
+		unlock := m.locks.lock(c.ID)
+		err := hot.delete(ctx, c.ID, c.Version)
+		unlock()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.coh.forget(c.ID)
+		m.up.remove(c.ID)
+		m.coh.dropped.Add(1)
+		if err := m.state.ForgetShared(ctx, []string{c.ID}); err != nil {
+			m.log.Debug("shared version not forgotten", "frame", c.ID, "err", err)
+		}
+	}
+	return stale, errors.Join(errs...)
+}
+
+// checkFresh makes sure the first tier's copy rec may be served: it is
+// known fresh, or it is revalidated now. It reports false when the copy
+// was stale (and dropped): the frame must be read from below. When the
+// shared tiers cannot be asked, the copy is served (local-first).
+func (m *Engine) checkFresh(ctx context.Context, rec driver.Record) bool {
+	if !m.coh.enabled.Load() || m.coh.isFresh(rec.ID) {
+		return true
+	}
+	stale, err := m.revalidate(ctx, []driver.Meta{rec.Meta})
+	if err != nil {
+		m.log.Debug("copy served without revalidation: the shared tiers cannot be asked", "frame", rec.ID, "err", err)
+		return true
+	}
+	return !stale[rec.ID]
+}

@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// Replicate early, evict late. Every frame written to the first tier is
+// copied, in the background and in batches, to the tiers a demotion from
+// the first tier would write (the first durable tier below, and the cache
+// above it when there is one) within about ReplicationLag of the write.
+// Put never waits for it. Once replicated, a frame leaves the first tier
+// by a local delete (its copies below are in place), and another machine
+// sharing the tiers below can read it.
+//
+// The queue is kept in memory. It is made crash-safe by the first tier
+// itself: the first maintenance cycle of a process compares every frame
+// of the first tier with the shared tiers and queues what they lack, so a
+// write acknowledged before a crash is replicated after the restart.
+// Close flushes the queue within a deadline. A shared tier that is down
+// keeps its frames queued (their first-tier copies stay) until it
+// returns.
+
+// Replication defaults.
+const (
+	replicationBatch = 500
+	closeFlushWithin = 5 * time.Second
+)
+
+// replicator is the queue of frames to replicate.
+type replicator struct {
+	mu      sync.Mutex
+	pending map[string]time.Time // frame -> when it was first queued
+	kick    chan struct{}
+	lag     *histogram // from queueing to replicated
+}
+
+func newReplicator() *replicator {
+	return &replicator{pending: map[string]time.Time{}, kick: make(chan struct{}, 1), lag: &histogram{}}
+}
+
+// queue adds frames to replicate.
+func (r *replicator) queue(now time.Time, ids ...string) {
+	r.mu.Lock()
+	for _, id := range ids {
+		if _, ok := r.pending[id]; !ok {
+			r.pending[id] = now
+		}
+	}
+	full := len(r.pending) >= replicationBatch
+	r.mu.Unlock()
+	if full {
+		r.wake()
+	}
+}
+
+func (r *replicator) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// take removes up to n frames from the queue, oldest first.
+func (r *replicator) take(n int) map[string]time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pending) <= n {
+		out := r.pending
+		r.pending = map[string]time.Time{}
+		return out
+	}
+	ids := make([]string, 0, len(r.pending))
+	for id := range r.pending {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return r.pending[a].Compare(r.pending[b]) })
+	out := make(map[string]time.Time, n)
+	for _, id := range ids[:n] {
+		out[id] = r.pending[id]
+		delete(r.pending, id)
+	}
+	return out
+}
+
+// putBack requeues frames that could not be replicated, keeping when they
+// were first queued.
+func (r *replicator) putBack(batch map[string]time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, at := range batch {
+		if prev, ok := r.pending[id]; !ok || at.Before(prev) {
+			r.pending[id] = at
+		}
+	}
+}
+
+func (r *replicator) length() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
+
+func (r *replicator) has(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.pending[id]
+	return ok
+}
+
+// replicates reports whether the engine replicates writes: it does when
+// the first tier has a tier below that a demotion could write to.
+func (m *Engine) replicates() bool {
+	if m.cfg.NoReplication || len(m.chain) < 2 {
+		return false
+	}
+	_, _, ok := m.planMove(m.chain[0], 2)
+	return ok
+}
+
+// replicationLoop drains the queue every ReplicationLag/4, or at once when
+// a batch is full, until ctx ends.
+func (m *Engine) replicationLoop(ctx context.Context) {
+	every := max(m.cfg.ReplicationLag/4, 10*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-m.repl.kick:
+		}
+		for m.repl.length() > 0 && ctx.Err() == nil {
+			if err := m.replicateBatch(ctx); err != nil {
+				break // the tier is down: retry on the next tick
+			}
+		}
+	}
+}
+
+// flushReplication replicates what is queued, until the queue is empty,
+// a shared tier fails, or ctx ends.
+func (m *Engine) flushReplication(ctx context.Context) error {
+	for m.repl.length() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := m.replicateBatch(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replicateBatch copies one batch of queued frames to the shared tiers.
+// Frames that could not be copied go back to the queue.
+func (m *Engine) replicateBatch(ctx context.Context) (err error) {
+	batch := m.repl.take(replicationBatch)
+	if len(batch) == 0 {
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			m.repl.putBack(batch)
+		}
+	}()
+	hot := m.chain[0]
+	p, _, ok := m.planMove(hot, 2)
+	if !ok {
+		return nil
+	}
+	ids := make([]string, 0, len(batch))
+	for id := range batch {
+		ids = append(ids, id)
+	}
+	recs, _, err := hot.getSound(ctx, ids)
+	if err != nil {
+		return err
+	}
+	recs = m.withoutDeleted(recs)
+	m.compressOnce(recs, p.to, p.also)
+	for _, t := range p.targets() {
+		if err := t.putMany(ctx, recs); err != nil {
+			return err
+		}
+	}
+	now := m.now()
+	shared := make(map[string]uint64, len(recs))
+	for _, r := range recs {
+		shared[r.ID] = r.Version
+		m.repl.lag.observe(now.Sub(batch[r.ID]))
+	}
+	if err := m.state.MarkShared(context.WithoutCancel(ctx), shared); err != nil {
+		m.log.Debug("replicated versions not recorded", "err", err)
+	}
+	m.stats.add("replicated", int64(len(recs)))
+	return nil
+}
+
+// reconcile queues the frames of the first tier that the shared tiers do
+// not hold at their version: what a crashed process acknowledged and did
+// not replicate, and what was written while a shared tier was down.
+func (m *Engine) reconcile(ctx context.Context) error {
+	hot := m.chain[0]
+	p, _, ok := m.planMove(hot, 2)
+	if !ok {
+		return nil
+	}
+	now := m.now()
+	queued := 0
+	err := hot.eachFrame(ctx, listFilter{}, func(metas []driver.Meta) error {
+		recs := make([]driver.Record, len(metas))
+		for i, mt := range metas {
+			recs[i] = driver.Record{Meta: mt}
+		}
+		_, missing, err := m.splitInPlace(ctx, p.targets(), recs)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(missing))
+		for i, r := range missing {
+			ids[i] = r.ID
+		}
+		m.repl.queue(now, ids...)
+		queued += len(ids)
+		return nil
+	})
+	if queued > 0 {
+		m.log.Debug("frames queued for replication", "frames", queued)
+		m.repl.wake()
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return nil // a shared tier is down; the next cycle tries again
+	}
+	return err
+}
+
+// noteShared records that a copy brought up from below is held by the
+// shared tiers at its version, and is fresh.
+func (m *Engine) noteShared(ctx context.Context, r driver.Record) {
+	if err := m.state.MarkShared(context.WithoutCancel(ctx), map[string]uint64{r.ID: r.Version}); err != nil {
+		m.log.Debug("shared version not recorded", "frame", r.ID, "err", err)
+	}
+	m.markFresh(r.ID)
+}
