@@ -13,7 +13,9 @@ import (
 )
 
 func TestDemotionKeepsTierWithinFrameLimit(t *testing.T) {
-	m, peek := memChain{durable: []bool{true, true, true}, limits: []tier.Limits{{MaxFrames: 10}, {MaxFrames: 15}}}.open(t)
+	// Replication off, so that every frame of tier 2 came by demotion.
+	m, peek := memChain{durable: []bool{true, true, true}, limits: []tier.Limits{{MaxFrames: 10}, {MaxFrames: 15}},
+		cfg: tier.Config{NoReplication: true}}.open(t)
 	ctx := context.Background()
 	var ids []string
 	for i := range 40 {
