@@ -1,15 +1,9 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
-
-	"golang.org/x/term"
 )
 
 // app is one run of the program: its streams, the global flags and what
@@ -50,20 +44,6 @@ func (a *app) setupLogging() {
 	a.log = slog.New(slog.NewTextHandler(&scrubWriter{a: a, w: a.stderr}, &slog.HandlerOptions{Level: level}))
 }
 
-// fail prints err (without secrets) and returns its exit code.
-func (a *app) fail(err error) int {
-	code := exitCodeOf(err)
-	var ee *exitError
-	if errors.As(err, &ee) && ee.Err == nil {
-		return code
-	}
-	fmt.Fprintf(a.stderr, "stackmemory: %s\n", a.scrub(err.Error()))
-	if code == exitUsage {
-		fmt.Fprintln(a.stderr, "Run 'stackmemory --help' for usage.")
-	}
-	return code
-}
-
 // scrub removes every known password from s.
 func (a *app) scrub(s string) string {
 	for _, p := range a.secrets {
@@ -85,29 +65,4 @@ func (s *scrubWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-// printJSON writes v as indented JSON on stdout.
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-// printf writes human-readable output on stdout.
-func (a *app) printf(format string, args ...any) {
-	fmt.Fprintf(a.stdout, format, args...)
-}
-
-// notef writes a note for the human on stderr (never on stdout, which
-// scripts read).
-func (a *app) notef(format string, args ...any) {
-	fmt.Fprint(a.stderr, a.scrub(fmt.Sprintf(format, args...)))
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

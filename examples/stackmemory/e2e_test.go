@@ -58,6 +58,18 @@ func status(t *testing.T, c *cli, flags ...string) statusJSON {
 	return st
 }
 
+// statusDown runs `storage status --json` while a tier is down: the exit
+// code is 4 and the table is printed all the same.
+func statusDown(t *testing.T, c *cli, flags ...string) statusJSON {
+	t.Helper()
+	r := c.run("", append(flags, "storage", "status", "--json")...).want(t, exitUnavailable, "storage status with a tier down")
+	var st statusJSON
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("storage status --json with a tier down is not JSON: %v\n%s", err, r.stdout)
+	}
+	return st
+}
+
 // putDocs stores docs with `storage put` and returns their IDs.
 func putDocs(t *testing.T, c *cli, project string, docs []string, flags ...string) []string {
 	t.Helper()

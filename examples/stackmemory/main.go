@@ -9,14 +9,16 @@
 // or run it from a checkout with `go run ./examples/stackmemory --help`.
 //
 // With nothing configured it keeps frames in ~/.stackmemory/frames.db.
-// Redis and PostgreSQL join the chain from ~/.stackmemory/config.json, from
-// the environment (STACKMEMORY_REDIS_URL or REDIS_URL,
-// STACKMEMORY_POSTGRES_URL or DATABASE_URL) or from the --redis and
-// --postgres flags; flags win over the environment, which wins over the
-// file.
+// Redis and PostgreSQL join the chain from the "storage" key of
+// ~/.stackmemory/config.json (StackMemory's own file), from the environment
+// (STACKMEMORY_REDIS_URL, STACKMEMORY_POSTGRES_URL, STACKMEMORY_SQLITE_PATH)
+// or from the --redis, --postgres and --sqlite flags; flags win over the
+// environment, which wins over the file.
 //
 // Every command prints human-readable text by default and a JSON document
-// with --json. Exit codes are documented in exitcodes.go and in --help.
+// with --json (errors too, on stderr). Every command that opens the tiers
+// goes through one prologue, app.managed. Exit codes are documented in
+// exitcodes.go and in --help.
 package main
 
 import (
@@ -45,6 +47,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 	root := app.rootCommand()
+	// Set after the flags are defined (which sets their defaults), so that
+	// an error in parsing the flags is already printed as --json asks.
+	app.jsonOut = wantsJSON(args)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		return app.fail(err)

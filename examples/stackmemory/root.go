@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,18 +17,21 @@ func (a *app) rootCommand() *cobra.Command {
 writes) in a chain of storage tiers: SQLite (tier 1, always), Redis (warm)
 and PostgreSQL (cold) when configured, and moves them between tiers.
 
-Configuration comes from ~/.stackmemory/config.json (or --config), then the
-environment (STACKMEMORY_REDIS_URL or REDIS_URL, STACKMEMORY_POSTGRES_URL or
-DATABASE_URL, STACKMEMORY_SQLITE_PATH), then the flags --sqlite, --redis and
---postgres. With nothing configured it runs on SQLite alone
-(~/.stackmemory/frames.db).
+Configuration comes from the "storage" key of ~/.stackmemory/config.json
+(or --config), then the environment (STACKMEMORY_REDIS_URL,
+STACKMEMORY_POSTGRES_URL, STACKMEMORY_SQLITE_PATH), then the flags --sqlite,
+--redis and --postgres. With nothing configured it runs on SQLite alone
+(~/.stackmemory/frames.db). 'stackmemory config show' prints the result.
 
-Every command prints text for people by default and JSON with --json.`,
+Every command prints text for people by default and JSON with --json;
+with --json, errors are JSON on stderr too: {"error": "...", "code": N}.`,
 		Example: `  stackmemory status
   echo '{"project_id":"demo","data":{"task":"fix the build"}}' | stackmemory storage put
   stackmemory storage retrieve 0190f5c2-7a3e-7c41-9d2b-5b1c3e8f9a10
   stackmemory --redis redis://127.0.0.1:6379/0 storage migrate --tier 2 --older-than 24h
-  stackmemory storage stats --json`,
+  stackmemory storage stats --json
+  stackmemory storage export --project web > web.jsonl`,
+		Version:           version(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		Args:              noSubcommand,
@@ -49,6 +53,7 @@ Every command prints text for people by default and JSON with --json.`,
 		return &exitError{Code: exitUsage, Err: err}
 	})
 	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
+	root.SetVersionTemplate("stackmemory {{.Version}}\n")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
@@ -65,6 +70,7 @@ Every command prints text for people by default and JSON with --json.`,
 		a.storageStatusCommand(),
 		a.migrateCommand(),
 		a.retrieveCommand(),
+		a.exportCommand(),
 		a.compactCommand(),
 		a.statsCommand(),
 		a.putCommand(),
@@ -112,4 +118,13 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// version is the version of the module the binary was built from, or
+// "devel" when the build did not record one.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

@@ -86,7 +86,7 @@ func migrate(t *testing.T, c *cli, args ...string) tier.MigrateReport {
 }
 
 func TestMigrateThroughRedisAndPostgres(t *testing.T) {
-	c := newCLI(t, "STACKMEMORY_REDIS_URL="+redisURL(t), "DATABASE_URL="+testenv.PostgresURL(t))
+	c := newCLI(t, "STACKMEMORY_REDIS_URL="+redisURL(t), "STACKMEMORY_POSTGRES_URL="+testenv.PostgresURL(t))
 	ids := putDocs(t, c, "demo", oddDocs)
 	st := status(t, c)
 	if len(st.Tiers) != 3 || st.Tiers[1].Driver != "redis" || st.Tiers[2].Driver != "postgres" {
@@ -188,7 +188,7 @@ func TestUnreachableRedis(t *testing.T) {
 	if !strings.Contains(r.stderr, "redis") || strings.Contains(r.stderr, secret) {
 		t.Errorf("message should name redis and hide the password: %s", r.stderr)
 	}
-	st := status(t, c, "--redis", down)
+	st := statusDown(t, c, "--redis", down)
 	if len(st.Tiers) != 2 || st.Tiers[1].Healthy || !st.Tiers[0].Healthy || st.Tiers[0].Frames != 2 {
 		t.Errorf("status with Redis down: %+v", st.Tiers)
 	}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"path/filepath"
-	"runtime/debug"
+	"context"
 
 	"github.com/spf13/cobra"
-
-	"github.com/stackmemoryai/tier/config"
 )
 
 // overallStatus is the output of `status`: where things are configured,
@@ -26,60 +23,44 @@ func (a *app) statusCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show the overall status: configuration, tiers and activity",
+		Long: `Show the version, the config file and tier 1 file in use, the activity
+recorded by every process (reads, share served by tier 1, moves), and the
+table of 'storage status'.
+
+The exit code is 4 while a configured tier cannot be reached; the status is
+printed all the same.`,
 		Example: `  stackmemory status
   stackmemory status --json`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
+			st, err := a.collectStatus(ctx, s)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			defer s.close(a)
-			st, err := a.collectStatus(cmd.Context(), s)
+			stats, err := s.m.Stats(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out := overallStatus{
 				Version:       version(),
 				ConfigFile:    s.configFile,
 				SQLitePath:    sqlitePath(s.cfg),
 				storageStatus: st,
+				Reads:         stats.Reads,
+				HotHitRatio:   stats.HotHitRatio,
+				MovesDown:     stats.MovesDown,
+				MovesUp:       stats.MovesUp,
 			}
-			stats, err := s.m.Stats(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out.Reads, out.HotHitRatio = stats.Reads, stats.HotHitRatio
-			out.MovesDown, out.MovesUp = stats.MovesDown, stats.MovesUp
-			if a.jsonOut {
-				return a.printJSON(out)
-			}
-			a.printf("stackmemory %s\n", out.Version)
-			a.printf("config file: %s\n", out.ConfigFile)
-			a.printf("tier 1 file: %s\n", out.SQLitePath)
-			a.printf("activity:    %d reads (%s from tier 1), %d frames moved down, %d up\n\n",
-				out.Reads, percent(out.HotHitRatio), out.MovesDown, out.MovesUp)
-			a.printStorageStatus(st)
-			return nil
-		},
+			return out, st.downError()
+		}),
 	}
 }
 
-// version is the module version the binary was built from.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
-// sqlitePath is the tier 1 file in use.
-func sqlitePath(cfg config.Config) string {
-	if cfg.SQLite.Path != "" {
-		return cfg.SQLite.Path
-	}
-	if dir, err := config.DefaultDir(); err == nil {
-		return filepath.Join(dir, "frames.db")
-	}
-	return "~/.stackmemory/frames.db"
+func (out overallStatus) text(a *app) {
+	a.printf("stackmemory %s\n", out.Version)
+	a.printf("config file: %s\n", out.ConfigFile)
+	a.printf("tier 1 file: %s\n", out.SQLitePath)
+	a.printf("activity:    %d reads (%s from tier 1), %d frames moved down, %d up\n\n",
+		out.Reads, percent(out.HotHitRatio), out.MovesDown, out.MovesUp)
+	out.storageStatus.text(a)
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
+
+	"github.com/stackmemoryai/tier"
 )
 
 func (a *app) maintainCommand() *cobra.Command {
@@ -18,27 +22,25 @@ busy, the exit code is 7.`,
 		Example: `  stackmemory storage maintain
   stackmemory storage maintain --json`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
+			rep, err := s.m.Maintain(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			defer s.close(a)
-			rep, err := s.m.Maintain(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.printJSON(rep)
-			}
-			a.printf("demoted:           %d\n", rep.Demoted)
-			a.printf("moves healed:      %d\n", rep.Healed)
-			a.printf("moves rolled back: %d\n", rep.Abandoned)
-			a.printf("changes delivered: %d\n", rep.OutboxApplied)
-			for _, s := range rep.Stuck {
-				a.printf("stuck: %s\n", s)
-			}
-			return nil
-		},
+			return maintainReport(rep), nil
+		}),
+	}
+}
+
+// maintainReport is the output of `storage maintain`.
+type maintainReport tier.MaintenanceReport
+
+func (rep maintainReport) text(a *app) {
+	a.printf("demoted:           %d\n", rep.Demoted)
+	a.printf("moves healed:      %d\n", rep.Healed)
+	a.printf("moves rolled back: %d\n", rep.Abandoned)
+	a.printf("changes delivered: %d\n", rep.OutboxApplied)
+	for _, s := range rep.Stuck {
+		a.printf("stuck: %s\n", s)
 	}
 }

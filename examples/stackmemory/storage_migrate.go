@@ -1,13 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stackmemoryai/tier"
-	"github.com/stackmemoryai/tier/config"
 )
 
 // migrateFlags are the options of `storage migrate`.
@@ -22,6 +22,7 @@ type migrateFlags struct {
 
 func (a *app) migrateCommand() *cobra.Command {
 	var fl migrateFlags
+	var opts tier.MigrateOptions
 	cmd := &cobra.Command{
 		Use:   "migrate --tier 2|3",
 		Short: "Move frames down to a tier now",
@@ -36,23 +37,17 @@ A progress bar shows on a terminal, plain lines otherwise (on stderr).`,
   stackmemory storage migrate --tier 3 --project web --older-than 7d
   stackmemory storage migrate --tier 3 --session 0190f5c2-0000-7000-8000-000000000001 --dry-run --json`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := fl.options()
-			if err != nil {
-				return err
-			}
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.close(a)
-			if err := s.requireHealthy(cmd.Context(), "migrate"); err != nil {
-				return err
+		PreRunE: func(*cobra.Command, []string) (err error) {
+			opts, err = fl.options()
+			return err
+		},
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
+			if err := s.requireHealthy(ctx, "migrate"); err != nil {
+				return nil, err
 			}
 			if n := s.m.Levels(); opts.ToLevel > n {
-				return usageErrorf("--tier %d: the configured chain has %d tier(s); configure Redis (tier 2) and PostgreSQL (tier 3) with --redis/--postgres, the environment or the config file", opts.ToLevel, n)
+				return nil, usageErrorf("--tier %d: the configured chain has %d tier(s); configure Redis (tier 2) and PostgreSQL (tier 3) with --redis/--postgres, the environment or the config file", opts.ToLevel, n)
 			}
-			ctx := cmd.Context()
 			total := -1
 			if !opts.DryRun {
 				// Count first, so that the progress has a total.
@@ -67,14 +62,10 @@ A progress bar shows on a terminal, plain lines otherwise (on stderr).`,
 			rep, err := s.m.Migrate(ctx, opts)
 			bar.finish()
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if a.jsonOut {
-				return a.printJSON(rep)
-			}
-			a.printMigrate(rep)
-			return nil
-		},
+			return migrateReport(rep), nil
+		}),
 	}
 	f := cmd.Flags()
 	f.IntVar(&fl.level, "tier", 0, "tier to move frames down to: 2 (Redis) or 3 (PostgreSQL) (required)")
@@ -88,34 +79,33 @@ A progress bar shows on a terminal, plain lines otherwise (on stderr).`,
 
 // options checks the flags and turns them into MigrateOptions.
 func (fl migrateFlags) options() (tier.MigrateOptions, error) {
-	opts := tier.MigrateOptions{ToLevel: fl.level, ProjectID: fl.project, Limit: fl.limit, DryRun: fl.dryRun}
+	opts := tier.MigrateOptions{ToLevel: fl.level, ProjectID: fl.project, SessionID: fl.session, Limit: fl.limit, DryRun: fl.dryRun}
 	if fl.level == 0 {
 		return opts, usageErrorf("--tier is required: 2 (Redis) or 3 (PostgreSQL)")
 	}
 	if fl.level < 2 {
 		return opts, usageErrorf("--tier %d: frames can only move down, to tier 2 or 3", fl.level)
 	}
-	if fl.limit < 0 {
-		return opts, usageErrorf("--limit %d: must not be negative", fl.limit)
+	if err := checkLimit(fl.limit, 0); err != nil {
+		return opts, err
 	}
-	if fl.session != "" {
-		id, err := tier.ParseID(fl.session)
-		if err != nil {
-			return opts, usageErrorf("--session: %v", err)
-		}
-		opts.SessionID = id
+	if err := parseIDFlag("--session", &opts.SessionID); err != nil {
+		return opts, err
 	}
 	if fl.olderThan != "" {
-		d, err := config.ParseDuration(fl.olderThan)
-		if err != nil || d <= 0 {
-			return opts, usageErrorf("--older-than %q: want a positive duration like 24h or 7d", fl.olderThan)
+		d, err := parseAge("--older-than", fl.olderThan)
+		if err != nil {
+			return opts, err
 		}
 		opts.OlderThan = d
 	}
 	return opts, nil
 }
 
-func (a *app) printMigrate(rep tier.MigrateReport) {
+// migrateReport is the output of `storage migrate`.
+type migrateReport tier.MigrateReport
+
+func (rep migrateReport) text(a *app) {
 	if rep.DryRun {
 		a.printf("dry run: %d frames would move to tier %d\n", rep.Selected, rep.ToLevel)
 	} else {

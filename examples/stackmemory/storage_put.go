@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -14,6 +16,7 @@ type putReport struct {
 }
 
 func (a *app) putCommand() *cobra.Command {
+	var in *bufio.Reader
 	return &cobra.Command{
 		Use:   "put",
 		Short: "Store frames read as JSON lines from stdin",
@@ -23,21 +26,27 @@ func (a *app) putCommand() *cobra.Command {
 
 frame_id, session_id and parent_frame_id are UUIDs; a new frame_id is
 assigned when it is missing. created_at is RFC 3339. "data" is the frame
-document; it is stored byte for byte as written in the line.
+document; it is stored byte for byte as written in the line. This is the
+format 'storage export' writes, so 'export | put' copies frames between
+machines; a 'storage retrieve --json' line is read too.
 
 For each stored frame its frame_id is printed on stdout, one per line, in
 input order. A malformed line is reported on stderr with its line number and
 the other lines are still stored; the exit code is then 5. Frames land in
-tier 1 (SQLite) even when Redis or PostgreSQL are down.`,
+tier 1 (SQLite) even when Redis or PostgreSQL are down. A SQLite database
+(like StackMemory's context.db) is refused: 'storage import' reads it.`,
 		Example: `  echo '{"session_id":"0190f5c2-0000-7000-8000-000000000001","project_id":"demo","data":{"task":"build"}}' | stackmemory storage put
-  stackmemory storage put < frames.jsonl > ids.txt`,
+  stackmemory storage put < frames.jsonl > ids.txt
+  ssh laptop stackmemory storage export --project web | stackmemory storage put`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
+		PreRunE: func(*cobra.Command, []string) error {
+			in = bufio.NewReaderSize(a.stdin, 1<<16)
+			if isSQLite(in) {
+				return usageErrorf("stdin is a SQLite database, not JSON lines; use storage import <file> for a StackMemory context.db")
 			}
-			defer s.close(a)
+			return nil
+		},
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
 			rep := putReport{Lines: []lineResult{}}
 			emit := func(r lineResult) {
 				if r.Error != "" {
@@ -53,20 +62,19 @@ tier 1 (SQLite) even when Redis or PostgreSQL are down.`,
 					rep.Lines = append(rep.Lines, r)
 				}
 			}
-			err = readFrames(cmd.Context(), s.m, "", a.stdin, emit, nil)
-			if a.jsonOut {
-				if perr := a.printJSON(rep); perr != nil && err == nil {
-					err = perr
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("stopped after %d frames stored: %w", rep.Stored, err)
+			if err := readFrames(ctx, s.m, "", in, emit, nil); err != nil {
+				return rep, fmt.Errorf("stopped after %d frames stored: %w", rep.Stored, err)
 			}
 			if rep.Rejected > 0 {
-				a.notef("%d of %d lines rejected\n", rep.Rejected, rep.Rejected+rep.Stored)
+				if !a.jsonOut {
+					a.notef("%d of %d lines rejected\n", rep.Rejected, rep.Rejected+rep.Stored)
+				}
 				a.exitCode = exitRejected
 			}
-			return nil
-		},
+			return rep, nil
+		}),
 	}
 }
+
+// text prints nothing: the IDs were printed as the frames were stored.
+func (putReport) text(*app) {}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/stackmemoryai/tier"
@@ -24,33 +26,27 @@ nanoseconds (p50_ns, p95_ns, p99_ns, background_ns).`,
   stackmemory storage stats --json | jq .hot_hit_ratio
   stackmemory storage stats --reset`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.close(a)
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
 			if reset {
-				if err := s.m.ResetStats(cmd.Context()); err != nil {
-					return err
+				if err := s.m.ResetStats(ctx); err != nil {
+					return nil, err
 				}
 			}
-			st, err := s.m.Stats(cmd.Context())
+			st, err := s.m.Stats(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if a.jsonOut {
-				return a.printJSON(st)
-			}
-			a.printStats(st)
-			return nil
-		},
+			return statsReport(st), nil
+		}),
 	}
 	cmd.Flags().BoolVar(&reset, "reset", false, "clear the statistics first")
 	return cmd
 }
 
-func (a *app) printStats(st tier.Stats) {
+// statsReport is the output of `storage stats`.
+type statsReport tier.Stats
+
+func (st statsReport) text(a *app) {
 	a.printf("reads:            %d found, %d not found\n", st.Reads, st.Misses)
 	a.printf("served by tier 1: %s\n", percent(st.HotHitRatio))
 	a.printf("moves:            %d down, %d up\n", st.MovesDown, st.MovesUp)

@@ -28,11 +28,13 @@ type storageStatus struct {
 	Tiers []tierView `json:"tiers"`
 	// Copies and Bytes add up the tiers: a frame held by two tiers (a
 	// cache and the durable tier below it) counts twice.
-	Copies         int64    `json:"copies"`
-	Bytes          int64    `json:"bytes"`
-	PendingChanges int      `json:"pending_changes"`
-	PendingMoves   int      `json:"pending_moves"`
-	Stuck          []string `json:"stuck,omitempty"`
+	Copies         int64 `json:"copies"`
+	Bytes          int64 `json:"bytes"`
+	PendingChanges int   `json:"pending_changes"`
+	PendingMoves   int   `json:"pending_moves"`
+	// Stuck explains each tier over its limits whose frames cannot move
+	// (like a full tier 1 with only a cache below); empty when none.
+	Stuck []string `json:"stuck"`
 	// SpanScanned counts the frames listed to find oldest and newest;
 	// SpanComplete is false when the listing stopped early or a tier could
 	// not be listed (then the times are a lower bound of the span).
@@ -46,29 +48,32 @@ func (a *app) storageStatusCommand() *cobra.Command {
 		Short: "Show frames and bytes per tier, health, breakers and pending work",
 		Long: `Show the tier distribution: frames and bytes per tier, the oldest and newest
 frame of each tier, each tier's health and circuit breaker state, moves and
-changes waiting for a tier, and why a full tier cannot demote.
+changes waiting for a tier, and why a full tier cannot demote (stuck).
 
-Redis keeps no index, so the oldest and newest of a Redis tier are not shown.`,
+Redis keeps no index, so the oldest and newest of a Redis tier are not shown.
+The exit code is 4 while a configured tier cannot be reached; the table is
+printed all the same.`,
 		Example: `  stackmemory storage status
   stackmemory storage status --json | jq '.tiers[] | {level, driver, frames}'`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
+			st, err := a.collectStatus(ctx, s)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			defer s.close(a)
-			st, err := a.collectStatus(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.printJSON(st)
-			}
-			a.printStorageStatus(st)
-			return nil
-		},
+			return st, st.downError()
+		}),
 	}
+}
+
+// downError is the unavailable exit code and the tiers that are down, or
+// nil when every tier is healthy.
+func (st storageStatus) downError() error {
+	tiers := make([]tier.TierStatus, len(st.Tiers))
+	for i, t := range st.Tiers {
+		tiers[i] = t.TierStatus
+	}
+	return downError(tiers)
 }
 
 // collectStatus asks the manager for its status and lists frames to find
@@ -82,6 +87,9 @@ func (a *app) collectStatus(ctx context.Context, s *session) (storageStatus, err
 		PendingChanges: st.PendingChanges,
 		PendingMoves:   st.PendingMoves,
 		Stuck:          st.Stuck,
+	}
+	if out.Stuck == nil {
+		out.Stuck = []string{}
 	}
 	for _, t := range st.Tiers {
 		out.Tiers = append(out.Tiers, tierView{TierStatus: t})
@@ -132,7 +140,7 @@ func (a *app) scanSpans(ctx context.Context, m *tier.Manager, tiers []tierView) 
 	return scanned, false
 }
 
-func (a *app) printStorageStatus(st storageStatus) {
+func (st storageStatus) text(a *app) {
 	t := newTable(a)
 	t.row("LEVEL", "DRIVER", "FRAMES", "BYTES", "OLDEST", "NEWEST", "HEALTH", "BREAKER")
 	for _, v := range st.Tiers {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -23,39 +24,30 @@ checked.`,
 		Example: `  stackmemory storage verify
   stackmemory storage verify --repair --json`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.close(a)
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
 			bar := a.newProgress("verify", "frames", -1, false)
-			rep, err := s.m.Verify(cmd.Context(), tier.VerifyOptions{
+			rep, err := s.m.Verify(ctx, tier.VerifyOptions{
 				Repair:   repair,
 				Progress: func(n int) { bar.set(int64(n)) },
 			})
 			bar.finish()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if rep.Issues == nil {
 				rep.Issues = []tier.VerifyIssue{}
 			}
-			if a.jsonOut {
-				if err := a.printJSON(rep); err != nil {
-					return err
-				}
-			} else {
-				a.printVerify(rep)
-			}
-			return verifyOutcome(rep)
-		},
+			return verifyReport(rep), verifyOutcome(rep)
+		}),
 	}
 	cmd.Flags().BoolVar(&repair, "repair", false, "repair what can be repaired from a good copy")
 	return cmd
 }
 
-func (a *app) printVerify(rep tier.VerifyReport) {
+// verifyReport is the output of `storage verify`.
+type verifyReport tier.VerifyReport
+
+func (rep verifyReport) text(a *app) {
 	a.printf("checked %d frames, %d copies: %d problems, %d repaired\n", rep.Checked, rep.Copies, len(rep.Issues), rep.Repaired)
 	if len(rep.Issues) > 0 {
 		t := newTable(a)

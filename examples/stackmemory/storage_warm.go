@@ -1,14 +1,15 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/stackmemoryai/tier"
 )
 
 func (a *app) warmCommand() *cobra.Command {
-	var session, project string
-	var limit int
+	var opts tier.WarmOptions
 	cmd := &cobra.Command{
 		Use:   "warm --session S | --project P",
 		Short: "Bring a session's or project's frames back to tier 1",
@@ -18,39 +19,33 @@ durable copies stay.`,
 		Example: `  stackmemory storage warm --session 0190f5c2-0000-7000-8000-000000000001
   stackmemory storage warm --project web --limit 200`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (session == "") == (project == "") {
+		PreRunE: func(*cobra.Command, []string) error {
+			if (opts.SessionID == "") == (opts.ProjectID == "") {
 				return usageErrorf("give exactly one of --session and --project")
 			}
-			if limit < 0 {
-				return usageErrorf("--limit %d: must not be negative", limit)
+			if opts.Limit < 0 {
+				return usageErrorf("--limit %d: must not be negative", opts.Limit)
 			}
-			if session != "" {
-				id, err := tier.ParseID(session)
-				if err != nil {
-					return usageErrorf("--session: %v", err)
-				}
-				session = id
-			}
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.close(a)
-			rep, err := s.m.Warm(cmd.Context(), tier.WarmOptions{SessionID: session, ProjectID: project, Limit: limit})
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.printJSON(rep)
-			}
-			a.printf("promoted to tier 1: %d\nalready in tier 1:  %d\n", rep.Promoted, rep.AlreadyHot)
-			return nil
+			return parseIDFlag("--session", &opts.SessionID)
 		},
+		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
+			rep, err := s.m.Warm(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return warmReport(rep), nil
+		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&session, "session", "", "warm the frames of this session (UUID)")
-	f.StringVar(&project, "project", "", "warm the frames of this project")
-	f.IntVar(&limit, "limit", 0, "warm at most this many frames (default 1000)")
+	f.StringVar(&opts.SessionID, "session", "", "warm the frames of this session (UUID)")
+	f.StringVar(&opts.ProjectID, "project", "", "warm the frames of this project")
+	f.IntVar(&opts.Limit, "limit", 0, "warm at most this many frames (default 1000)")
 	return cmd
+}
+
+// warmReport is the output of `storage warm`.
+type warmReport tier.WarmReport
+
+func (rep warmReport) text(a *app) {
+	a.printf("promoted to tier 1: %d\nalready in tier 1:  %d\n", rep.Promoted, rep.AlreadyHot)
 }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackmemoryai/tier"
+)
+
+func TestVersion(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("", "--version").stdout
+	v, ok := strings.CutPrefix(strings.TrimSpace(out), "stackmemory ")
+	if !ok || v == "" || strings.ContainsAny(v, " ()") {
+		t.Errorf("--version printed %q, want \"stackmemory <module version>\"", out)
+	}
+	// status carries the same version.
+	var st struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(c.ok("", "status", "--json").stdout), &st); err != nil || st.Version != v {
+		t.Errorf("status --json version %q (%v), --version says %q", st.Version, err, v)
+	}
+}
+
+// jsonErr decodes the error a --json run printed on stderr: one JSON
+// object on one line, nothing else.
+func jsonErr(t *testing.T, r result) (msg string, code int) {
+	t.Helper()
+	if l := lines(r.stderr); len(l) != 1 {
+		t.Fatalf("stderr with --json is not one line:\n%s", r.stderr)
+	}
+	var e struct {
+		Error string `json:"error"`
+		Code  *int   `json:"code"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.stderr))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || e.Code == nil || e.Error == "" {
+		t.Fatalf("stderr with --json is not {\"error\", \"code\"}: %v\n%s", err, r.stderr)
+	}
+	return e.Error, *e.Code
+}
+
+func TestJSONErrors(t *testing.T) {
+	c := newCLI(t)
+	putDocs(t, c, "demo", oddDocs[:1])
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--json", "storage", "retrieve", "0190f5c2-0000-7000-8000-00000000beef"}, exitNotFound, "not found"},
+		{[]string{"storage", "retrieve", "not-a-uuid", "--json"}, exitUsage, "not a UUID"},
+		{[]string{"--json", "storage", "status", "--bogus-flag"}, exitUsage, "bogus-flag"},
+		{[]string{"--json", "storage", "bogus"}, exitUsage, "bogus"},
+		{[]string{"--json", "--config", filepath.Join(c.home, "missing.json"), "status"}, exitConfig, "missing.json"},
+	} {
+		r := c.run("", tc.args...).want(t, tc.code, strings.Join(tc.args, " "))
+		msg, code := jsonErr(t, r)
+		if code != tc.code || !strings.Contains(msg, tc.want) {
+			t.Errorf("%v: error %q code %d, want code %d and a message naming %q", tc.args, msg, code, tc.code, tc.want)
+		}
+		if r.stdout != "" {
+			t.Errorf("%v: stdout %q, want nothing", tc.args, r.stdout)
+		}
+	}
+	// Without --json the same error is text.
+	r := c.run("", "storage", "retrieve", "0190f5c2-0000-7000-8000-00000000beef").want(t, exitNotFound, "text error")
+	if !strings.HasPrefix(r.stderr, "stackmemory: ") {
+		t.Errorf("text error: %q", r.stderr)
+	}
+}
+
+func TestRetrieveJSONIsOneLinePutTakesBack(t *testing.T) {
+	c := newCLI(t)
+	ids := putDocs(t, c, "demo", oddDocs)
+	var all strings.Builder
+	for i, id := range ids {
+		out := c.ok("", "storage", "retrieve", "--json", id).stdout
+		if !strings.HasSuffix(out, "}\n") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("retrieve --json is not one line:\n%s", out)
+		}
+		var f struct {
+			ID      string          `json:"frame_id"`
+			Level   int             `json:"level"`
+			Version uint64          `json:"version"`
+			Data    json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(out), &f); err != nil {
+			t.Fatalf("retrieve --json: %v\n%s", err, out)
+		}
+		if f.ID != id || f.Level != 1 || f.Version == 0 || string(f.Data) != oddDocs[i] {
+			t.Errorf("retrieve --json %s: id %s level %d version %d data %s", id, f.ID, f.Level, f.Version, f.Data)
+		}
+		all.WriteString(out)
+	}
+	// The lines go into put elsewhere and come back byte for byte.
+	other := newCLI(t)
+	got := lines(other.ok(all.String(), "storage", "put").stdout)
+	if strings.Join(got, " ") != strings.Join(ids, " ") {
+		t.Fatalf("put of retrieve --json lines stored %v, want %v", got, ids)
+	}
+	for i, id := range ids {
+		if doc := other.ok("", "storage", "retrieve", id).stdout; doc != oddDocs[i] {
+			t.Errorf("after retrieve --json | put: %s is %q, want %q", id, doc, oddDocs[i])
+		}
+	}
+}
+
+// putLine is a `storage put` line with every identity field set.
+func putLine(id, session, parent, project string, created time.Time, doc string) string {
+	f := exportedFrame{FrameID: id, SessionID: session, ParentID: parent, ProjectID: project}
+	if !created.IsZero() {
+		f.CreatedAt = created.Format(time.RFC3339Nano)
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic(err)
+	}
+	s := strings.Replace(string(b), `,"created_at":""`, "", 1)
+	return s[:len(s)-1] + `,"data":` + doc + "}\n"
+}
+
+// searchIDs runs `storage search --json` and returns the IDs found.
+func searchIDs(t *testing.T, c *cli, args ...string) []string {
+	t.Helper()
+	r := c.ok("", append([]string{"storage", "search", "--json"}, args...)...)
+	var res searchResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("search --json: %v\n%s", err, r.stdout)
+	}
+	var ids []string
+	for _, f := range res.Frames {
+		ids = append(ids, f.ID)
+	}
+	return ids
+}
+
+func TestSearchTimeRange(t *testing.T) {
+	c := newCLI(t)
+	root, kid1, kid2, recent := tier.NewID(), tier.NewID(), tier.NewID(), tier.NewID()
+	day := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	in := putLine(root, "", "", "tree", day, `{"step":"root"}`) +
+		putLine(kid1, "", root, "tree", day.Add(24*time.Hour), `{"step":"one"}`) +
+		putLine(kid2, "", root, "tree", day.Add(48*time.Hour), `{"step":"two"}`) +
+		putLine(recent, "", "", "tree", time.Time{}, `{"step":"now"}`)
+	c.ok(in, "storage", "put")
+	for _, tc := range []struct {
+		args []string
+		want []string // newest first
+	}{
+		{[]string{"", "--since", "2024-05-02"}, []string{recent, kid2, kid1}},
+		{[]string{"", "--until", "2024-05-03"}, []string{kid1, root}},
+		{[]string{"", "--since", "2024-05-02T00:00:00Z", "--until", "2024-05-03T00:00:00Z"}, []string{kid1}},
+		{[]string{"", "--since", "1d"}, []string{recent}},
+		{[]string{"", "--until", "7d"}, []string{kid2, kid1, root}},
+	} {
+		if got := searchIDs(t, c, tc.args...); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("search %q: got %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"storage", "search", "", "--since", "yesterday"},
+		{"storage", "search", "", "--until", "2024-13-01"},
+		{"storage", "search", "", "--since", "2024-05-03", "--until", "2024-05-02"},
+		{"storage", "search", "", "--parent", "not-a-uuid"},
+	} {
+		r := c.run("", args...).want(t, exitUsage, strings.Join(args, " "))
+		if !strings.Contains(r.stderr, args[3]) {
+			t.Errorf("%v: the message does not name the flag: %s", args, r.stderr)
+		}
+	}
+}
+
+func TestRelativeSQLitePath(t *testing.T) {
+	c := newCLI(t)
+	ids := putDocs(t, c, "demo", oddDocs[:1], "--sqlite", "rel.db")
+	if _, err := os.Stat(filepath.Join(c.home, "rel.db")); err != nil {
+		t.Fatalf("--sqlite rel.db did not create rel.db in the working directory: %v", err)
+	}
+	if got := c.ok("", "--sqlite", "rel.db", "storage", "retrieve", ids[0]).stdout; got != oddDocs[0] {
+		t.Errorf("retrieve from rel.db: %q", got)
+	}
+	var st overallStatus
+	if err := json.Unmarshal([]byte(c.ok("", "--sqlite", "rel.db", "status", "--json").stdout), &st); err != nil || st.SQLitePath != filepath.Join(c.home, "rel.db") {
+		t.Errorf("status names the tier 1 file %q (%v), want %s", st.SQLitePath, err, filepath.Join(c.home, "rel.db"))
+	}
+	// The default file was not touched.
+	if _, err := os.Stat(filepath.Join(c.home, ".stackmemory", "frames.db")); err == nil {
+		t.Errorf("--sqlite rel.db also created ~/.stackmemory/frames.db")
+	}
+}
