@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 
@@ -54,7 +55,7 @@ func probe(ctx context.Context, path string) error {
 	if !bytes.Equal(head, sqliteMagic) {
 		return fmt.Errorf("%w: %s is not a SQLite database", ErrNotContextDB, path)
 	}
-	db, err := openReadOnly(path)
+	db, err := openReadOnly(path, true)
 	if err != nil {
 		return err
 	}
@@ -63,11 +64,19 @@ func probe(ctx context.Context, path string) error {
 	return err
 }
 
-// openReadOnly opens path for reading only: SQLite creates nothing and
-// writes nothing through it.
-func openReadOnly(path string) (*sqlx.DB, error) {
+// openReadOnly opens path for reading only: nothing is written to the
+// database through it. On a WAL file SQLite still creates the -wal and
+// -shm files a reader needs when they are missing; with untouched set and
+// no -wal file (no process is writing, everything is in the database
+// file), the file is opened immutable instead, and nothing at all is
+// created. Long reads use untouched = false: a writer starting meanwhile
+// must not tear them.
+func openReadOnly(path string, untouched bool) (*sqlx.DB, error) {
 	q := url.Values{}
 	q.Set("mode", "ro")
+	if _, err := os.Stat(path + "-wal"); untouched && errors.Is(err, fs.ErrNotExist) {
+		q.Set("immutable", "1")
+	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	db, err := sqlite3driver.Open(u.String(), func(c *sqlite3.Conn) error {
 		return c.BusyTimeout(DefaultBusyTimeout)

@@ -30,10 +30,12 @@ const blobKey = "$blob"
 //
 //	NULL     null
 //	INTEGER  a number without fraction or exponent
-//	REAL     a number with a fraction or an exponent (1e999 for infinity)
+//	REAL     a number with a fraction or an exponent: shortest form that
+//	         reads back the same float64, in decimal notation from 1e-6
+//	         to 1e21 and ".0" added to whole numbers (1e999 for infinity)
 //	TEXT     a string; in a JSON column, text holding a JSON object or
-//	         array (with no space around it) is that object or array,
-//	         byte for byte
+//	         array (with no space around it, and not of the BLOB form)
+//	         is that object or array, byte for byte
 //	BLOB     {"$blob":"<standard base64>"}
 func (l *layout) encode(r *rows) []byte {
 	b := make([]byte, 0, 1024)
@@ -88,7 +90,11 @@ func appendValue(b []byte, v any, isJSON bool) []byte {
 			return append(b, "null"...)
 		}
 		start := len(b)
-		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		if a := math.Abs(v); a == 0 || a >= 1e-6 && a < 1e21 {
+			b = strconv.AppendFloat(b, v, 'f', -1, 64)
+		} else {
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
 		if !bytes.ContainsAny(b[start:], ".e") {
 			b = append(b, ".0"...)
 		}
@@ -122,7 +128,27 @@ func embeddable(s string) bool {
 	if !(first == '{' && last == '}' || first == '[' && last == ']') {
 		return false
 	}
+	if _, isBlob := blobValue([]byte(s)); isBlob {
+		return false // it would read back as a BLOB
+	}
 	return json.Valid([]byte(s))
+}
+
+// blobValue decodes the object that stands for a BLOB, {"$blob":"<base64>"}.
+func blobValue(raw []byte) ([]byte, bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil || len(obj) != 1 {
+		return nil, false
+	}
+	var enc string
+	if err := json.Unmarshal(obj[blobKey], &enc); err != nil {
+		return nil, false
+	}
+	blob, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, false
+	}
+	return blob, true
 }
 
 // appendString appends s as a JSON string: quote, backslash and control
@@ -188,14 +214,11 @@ func decodeValue(raw json.RawMessage, isJSON bool) (any, error) {
 		}
 		return nil, fmt.Errorf("an array is only allowed in a JSON column")
 	case '{':
+		if blob, ok := blobValue(raw); ok {
+			return blob, nil
+		}
 		if isJSON {
 			return string(raw), nil
-		}
-		var blob map[string]string
-		if err := json.Unmarshal(raw, &blob); err == nil && len(blob) == 1 {
-			if enc, ok := blob[blobKey]; ok {
-				return base64.StdEncoding.DecodeString(enc)
-			}
 		}
 		return nil, fmt.Errorf(`an object is only allowed in a JSON column, or as {"%s":"<base64>"}`, blobKey)
 	}

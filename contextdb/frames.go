@@ -40,7 +40,7 @@ func readFrames(ctx context.Context, path string, yield func(driver.Record, erro
 	if err := probe(ctx, path); err != nil {
 		return err
 	}
-	db, err := openReadOnly(path)
+	db, err := openReadOnly(path, false)
 	if err != nil {
 		return err
 	}

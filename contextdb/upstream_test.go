@@ -84,6 +84,15 @@ END;
 // driver.
 func upstream(t testing.TB, path string) *sqlx.DB {
 	t.Helper()
+	db, err := openUpstream(path)
+	if err != nil {
+		t.Fatalf("open %s as upstream: %v", path, err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func openUpstream(path string) (*sqlx.DB, error) {
 	db, err := sqlite3driver.Open("file:"+path, func(c *sqlite3.Conn) error {
 		if err := fts5.Register(c); err != nil {
 			return err
@@ -91,10 +100,9 @@ func upstream(t testing.TB, path string) *sqlx.DB {
 		return c.Exec(`PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;`)
 	})
 	if err != nil {
-		t.Fatalf("open %s as upstream: %v", path, err)
+		return nil, err
 	}
-	t.Cleanup(func() { _ = db.Close() })
-	return sqlx.NewDb(db, "sqlite3")
+	return sqlx.NewDb(db, "sqlite3"), nil
 }
 
 // newContextDB creates an upstream-layout context.db in a fresh directory

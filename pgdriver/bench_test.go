@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -271,4 +272,55 @@ func loadSearchFrames(b *testing.B, s *Store) {
 		b.Fatal(err)
 	}
 	b.Logf("loaded %d frames in %v", benchFrames, time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkGetMetas measures GetMetas of 100 frames next to a plain
+// pgxpool query of the same columns scanned into variables ("raw-pgx").
+func BenchmarkGetMetas(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	w := newWords(7)
+	now := time.Now().UTC()
+	recs := make([]driver.Record, 100)
+	ids := make([]string, len(recs))
+	for i := range recs {
+		recs[i] = benchRecord(w, i, 1500, now)
+		ids[i] = recs[i].ID
+	}
+	if err := s.PutMany(ctx, recs); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("driver", func(b *testing.B) {
+		for b.Loop() {
+			metas, err := s.GetMetas(ctx, ids)
+			if err != nil || len(metas) != len(ids) {
+				b.Fatal(len(metas), err)
+			}
+		}
+	})
+	b.Run("raw-pgx", func(b *testing.B) {
+		for b.Loop() {
+			uids := make([]pgtype.UUID, 0, len(ids))
+			for _, id := range ids {
+				u, _ := frameID(id)
+				uids = append(uids, u)
+			}
+			rows, err := s.pool.Query(ctx, getMetasSQL, uids)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				var m metaRow
+				if err := rows.Scan(&m.ID, &m.Session, &m.Project, &m.Parent, &m.Created, &m.Version, &m.Checksum,
+					&m.Size, &m.Accessed, &m.AccessCount, &m.LFUKey); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if rows.Err() != nil || n != len(ids) {
+				b.Fatal(n, rows.Err())
+			}
+		}
+	})
 }

@@ -9,8 +9,10 @@
 //	postgres://user:pass@db.example:5432/frames?sslmode=verify-full&retention_days=365
 //
 // or skips the registry with [ParseURL] and [Open]. A [Store] implements
-// driver.Tier (durable), driver.Querier, driver.Batcher, driver.Pinger and
-// driver.Compactor.
+// driver.Tier (durable), driver.Querier, driver.Batcher,
+// driver.BatchDeleter, driver.MetaGetter, driver.Pinger,
+// driver.Compactor, driver.SizeLimiter, driver.Aser (a **pgxpool.Pool)
+// and driver.Notifier (LISTEN/NOTIFY).
 //
 // # The URL
 //
@@ -24,9 +26,32 @@
 // idle_in_transaction_session_timeout, idle_session_timeout,
 // client_encoding, timezone, datestyle, work_mem, maintenance_work_mem,
 // default_text_search_config, jit, synchronous_commit, role,
-// default_transaction_isolation. The package's own parameters are listed
-// at [ParseURL]. Anything else is an error wrapping driver.ErrBadDSN, and no
-// error ever shows the password.
+// default_transaction_isolation. The package's own parameters are:
+//
+//	compression=1..11|none  brotli quality of stored documents
+//	compress_min=BYTES      compress documents of at least this size
+//	retention_days=N        Compact deletes frames older than N days
+//	timeout=DURATION        deadline of a call on one frame whose ctx has none
+//	batch_timeout=DURATION  deadline of a batch call or query whose ctx has none
+//	search_window=N         newest matches ranked by a text query
+//
+// Anything else is an error wrapping driver.ErrBadDSN, and no error ever
+// shows the password.
+//
+// # Defaults
+//
+// Every default is an exported constant, stated once here:
+//
+//	per-call timeout         [DefaultTimeout]        200 ms (the storage spec's)
+//	batch and query timeout  [DefaultBatchTimeout]   10 s
+//	brotli quality           [DefaultCompression]    5 ([LargeCompression], 3, from [LargeDocument], 1 MiB)
+//	compress from            [DefaultCompressMin]    4096 bytes
+//	ranked search matches    [DefaultSearchWindow]   500
+//	retention                none (retention_days=0)
+//
+// and the archive's limits: documents up to [MaxFrameSize] (32 MiB), of
+// which the first [SearchIndexChars] (65,536) characters of string values
+// are indexed for search.
 //
 // # Schema
 //
@@ -71,15 +96,28 @@
 //
 // # Search
 //
-// search_vector is jsonb_to_tsvector('english', frame_data, '["string"]'),
-// the string values of the document (not its keys), computed by the server
-// on every write. [Store.Query] parses its text with websearch_to_tsquery
-// ("quoted phrase", -exclude, OR) and ranks with ts_rank.
+// [Store.Query] reads the query language of driver.Search (words, "quoted
+// phrases", -exclusions, OR, prefix*), parsed with driver.ParseSearch, so
+// the same text finds the same frames here as in every other tier. The
+// parsed search is translated into a tsquery of the english configuration
+// built from bound parameters only: phraseto_tsquery for each word or
+// phrase, to_tsquery(word || ':*') for a prefix (the word holds only
+// letters and digits), joined with &&, || and !!. A text with no positive
+// term matches nothing.
+//
+// search_vector holds the string values of the document (not its keys or
+// numbers), computed by the server on every write: jsonb_to_tsvector for a
+// document of at most SearchIndexChars bytes, else to_tsvector of the
+// first SearchIndexChars characters of its string values. PostgreSQL
+// refuses a search vector whose words take more than 1 MB, and indexing a
+// bounded prefix is what lets every document up to MaxFrameSize be
+// archived; words past the prefix of a very large document are not found.
+// Hits are ranked with ts_rank.
 //
 // Ranking every match of a common word is what makes full-text search slow
 // on a large archive (ts_rank over 90,000 matches takes about 450 ms), so a
 // query ranks only the SearchWindow (default 500) newest matches. The
-// planner, with the actual query text, picks the cheaper way to find them:
+// planner, with the actual query words, picks the cheaper way to find them:
 // walking the created_at index newest first and stopping after
 // SearchWindow matches (a common word), or the GIN index (a rare word, all
 // of whose matches are then ranked). Either way the work is bounded by
@@ -90,16 +128,39 @@
 // cannot tell, and the newest-first walk may read many frames to find
 // SearchWindow matches.
 //
+// # Change notification
+//
+// Migration 0003 adds statement triggers on frames_archive that NOTIFY the
+// IDs of frames inserted, deleted, or given a new version or checksum
+// (not access statistics), at most 200 per notification, on the channel
+// "tier_frames_" followed by 16 hex digits of the MD5 of the table's
+// schema: archives in different schemas or databases do not hear each
+// other. [Store.Subscribe] listens on a connection of its own, batches
+// what arrives together, and after a lost connection reconnects and
+// reports a reset, since notifications sent meanwhile are lost.
+//
 // # Failures
 //
-// Every call without a deadline in its context gets Options.Timeout (batch
-// calls one millisecond more per frame). A call that finds its connection
-// broken (the server restarted, pg_terminate_backend) is retried on another
-// connection when that is safe, so the pool recovers without the caller
-// seeing an error. A server that cannot be reached or does not answer in
-// time gives an error wrapping driver.ErrUnavailable; a timed-out statement
-// may still complete on the server. After [Store.Close] every method
-// returns an error wrapping driver.ErrClosed.
+// A call whose context has no deadline gets Options.Timeout when it
+// concerns one frame, or Options.BatchTimeout when its work grows with its
+// input (batches, queries, Usage, a document of LargeDocument bytes or
+// more). A call that finds its connection broken (the server restarted,
+// pg_terminate_backend) is retried on another connection when that is
+// safe, so the pool recovers without the caller seeing an error. Errors
+// keep the server's own error (*pgconn.PgError ...) for errors.As and wrap
+// a sentinel of package driver:
+//
+//   - the caller's context ended: its error (context.Canceled or
+//     context.DeadlineExceeded), never driver.ErrUnavailable;
+//   - no answer within the Store's own deadline, a server that cannot be
+//     reached: driver.ErrUnavailable (a timed-out statement may still
+//     complete on the server);
+//   - a bad option, a database or schema that does not exist, a role or
+//     password the server refuses: driver.ErrBadDSN;
+//   - a record the archive cannot take: driver.ErrInvalidRecord;
+//   - a damaged copy: driver.ErrCorrupt, as a *driver.CorruptError naming
+//     the frames when a call reads several;
+//   - after [Store.Close]: driver.ErrClosed.
 //
 // # Costs
 //

@@ -131,15 +131,21 @@ func validate(rec *driver.Record) error {
 }
 
 // encodeDocument chooses how the exact bytes of a document are kept: the
-// caller's brotli bytes as they are, fresh brotli bytes when the document
-// is large enough and compression pays, or the document itself. Exactly
+// caller's brotli bytes as they are, fresh brotli bytes (at quality
+// LargeCompression at most for a document of LargeDocument bytes or more)
+// when the document is large enough and compression pays, or the document
+// itself. Exactly
 // one of the results is non-nil.
 func encodeDocument(rec *driver.Record, o *Options) (raw, comp []byte) {
 	if len(rec.Compressed) > 0 {
 		return nil, rec.Compressed
 	}
 	if o.Compression != NoCompression && len(rec.Data) >= o.CompressMin {
-		if c := codec.Compress(rec.Data, o.Compression); len(c) < len(rec.Data) {
+		level := o.Compression
+		if len(rec.Data) >= LargeDocument {
+			level = min(level, LargeCompression)
+		}
+		if c := codec.Compress(rec.Data, level); len(c) < len(rec.Data) {
 			return nil, c
 		}
 	}

@@ -77,3 +77,21 @@ func TestMigrationKeepsData(t *testing.T) {
 		t.Errorf("Usage after reopening = %+v, %v", u, err)
 	}
 }
+
+// TestSchemaVersionIsLastMigration checks that SchemaVersion names the
+// last embedded migration file, and that migration numbers follow each
+// other from 1.
+func TestSchemaVersionIsLastMigration(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		if m.version != i+1 {
+			t.Errorf("migration %s has number %d, want %d", m.name, m.version, i+1)
+		}
+	}
+	if len(ms) == 0 || ms[len(ms)-1].version != SchemaVersion {
+		t.Errorf("SchemaVersion = %d, but the last migration file is %v", SchemaVersion, ms[len(ms)-1].name)
+	}
+}

@@ -290,11 +290,13 @@ func (s *Store) readMetas(ctx context.Context, ids []string) (alive []driver.Met
 // the prefix, from the indexes, in a bounded number of round trips
 // (bounded together by Options.BatchTimeout). First it drops from the
 // indexes frames that expired since the last sweep, up to a bound, and
-// checks up to usageCheckPage frames that Redis may have evicted under
-// memory pressure, least recently written first, resuming at each call
-// where the last one stopped: a frame with either key gone is not counted.
-// After an eviction the count is exact once Usage has been called
-// ceil(frames/usageCheckPage) times, or after one Compact.
+// checks about 512 frames that Redis may have evicted under memory
+// pressure, resuming at each call where the last one stopped: a frame with
+// either key gone is no longer counted. After an eviction the count is
+// exact once Usage has been called about frames/512 times, or after one
+// Compact; it never counts more than Redis holds once a pass is done. If
+// Redis evicted the index itself, Usage counts less until Compact
+// rebuilds it.
 func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	if err := s.check("usage"); err != nil {
 		return driver.Usage{}, err
@@ -309,13 +311,16 @@ func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	}
 	res := s.client.DoMulti(ctx,
 		s.client.B().Hlen().Key(s.keys.size).Build(),
-		s.client.B().Get().Key(s.keys.bytes).Build())
+		s.client.B().Hget().Key(s.keys.size).Field(bytesField).Build())
 	frames, err := res[0].AsInt64()
 	if err != nil {
 		return driver.Usage{}, wrapErr("usage", callErr(ctx, err))
 	}
 	bytes, err := res[1].AsInt64()
-	if err != nil && !rueidis.IsRedisNil(err) {
+	switch {
+	case err == nil:
+		frames-- // the hash's own sum field
+	case !rueidis.IsRedisNil(err):
 		return driver.Usage{}, wrapErr("usage", callErr(ctx, err))
 	}
 	return driver.Usage{Frames: frames, Bytes: bytes}, nil

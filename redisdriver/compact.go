@@ -15,14 +15,16 @@ const compactRounds = 1 << 16
 // Compact makes the keys and the indexes agree, in three passes over the
 // prefix, each round trip bounded by Options.BatchTimeout:
 //
-//  1. it drops every expired frame from the indexes;
+//  1. it drops every expired frame from the indexes, and drops the
+//     indexes whole when Redis evicted one of their keys (they no longer
+//     list the same frames), for the next pass to rebuild;
 //  2. it scans every node for the frame and meta keys of the prefix,
 //     deletes the lone half of a frame whose other key Redis expired or
 //     evicted, and indexes whole frames whose entries were lost (a process
 //     that died between a frame's write and its index update on a
-//     cluster);
+//     cluster, an evicted index);
 //  3. it drops index entries whose frame is gone (evicted, deleted by
-//     another tool).
+//     another tool), and recomputes the sum of sizes Usage reports.
 //
 // Half-evicted frames are missing, not damaged: Compact removes them
 // quietly and reports no error for them. Its cost grows with the number of
@@ -34,10 +36,67 @@ func (s *Store) Compact(ctx context.Context) error {
 	if _, err := s.sweep(ctx, compactRounds); err != nil {
 		return err
 	}
+	if err := s.dropBrokenIndex(ctx); err != nil {
+		return err
+	}
 	if err := s.scanFrames(ctx); err != nil {
 		return err
 	}
-	return s.dropDeadEntries(ctx)
+	if err := s.dropDeadEntries(ctx); err != nil {
+		return err
+	}
+	return s.sumBytes(ctx)
+}
+
+// dropBrokenIndex deletes every index key when they do not list the same
+// number of frames, which the scripts keep equal unless Redis evicted one
+// of them.
+func (s *Store) dropBrokenIndex(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	b := s.client.B()
+	sets := []string{s.keys.lru, s.keys.lfu, s.keys.age}
+	if !s.opts.Durable {
+		sets = append(sets, s.keys.exp)
+	}
+	cmds := rueidis.Commands{b.Hlen().Key(s.keys.size).Build(), b.Hexists().Key(s.keys.size).Field(bytesField).Build()}
+	for _, k := range sets {
+		cmds = append(cmds, b.Zcard().Key(k).Build())
+	}
+	counts := make([]int64, len(cmds))
+	for i, r := range s.client.DoMulti(ctx, cmds...) {
+		n, err := r.AsInt64()
+		if err != nil {
+			return wrapErr("compact", callErr(ctx, err))
+		}
+		counts[i] = n
+	}
+	frames := counts[0] - counts[1] // the size hash less its sum field
+	broken := false
+	for _, n := range counts[2:] {
+		broken = broken || n != frames
+	}
+	if !broken {
+		return nil
+	}
+	if err := s.client.Do(ctx, b.Del().Key(s.keys.index()...).Build()).Error(); err != nil {
+		return wrapErr("compact", callErr(ctx, err))
+	}
+	return nil
+}
+
+// sumBytes recomputes the sum of sizes kept in the size hash, and deletes
+// the key where earlier versions kept it.
+func (s *Store) sumBytes(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
+	defer cancel()
+	if err := scriptSumBytes.run(ctx, s.client, call{keys: []string{s.keys.size}})[0].Error(); err != nil {
+		return wrapErr("compact", callErr(ctx, err))
+	}
+	if err := s.client.Do(ctx, s.client.B().Del().Key(s.keys.legacyBytes).Build()).Error(); err != nil {
+		return wrapErr("compact", callErr(ctx, err))
+	}
+	return nil
 }
 
 // dropDeadEntries walks the size hash, which lists every indexed frame,
@@ -65,7 +124,9 @@ func (s *Store) dropDeadPage(ctx context.Context, cursor uint64) (uint64, error)
 	}
 	ids := make([]string, 0, len(entry.Elements)/2)
 	for i := 0; i+1 < len(entry.Elements); i += 2 {
-		ids = append(ids, entry.Elements[i])
+		if entry.Elements[i] != bytesField {
+			ids = append(ids, entry.Elements[i])
+		}
 	}
 	_, dead, err := s.readMetas(ctx, ids)
 	if err == nil {

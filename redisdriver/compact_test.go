@@ -30,7 +30,7 @@ func testCompactRepairsIndexes(t *testing.T, base string) {
 		_ = raw.Do(ctx, raw.B().Zrem().Key(idx+k).Member(lost.ID).Build()).Error()
 	}
 	_ = raw.Do(ctx, raw.B().Hdel().Key(idx+"size").Field(lost.ID).Build()).Error()
-	_ = raw.Do(ctx, raw.B().Decrby().Key(idx+"bytes").Decrement(lost.Size).Build()).Error()
+	_ = raw.Do(ctx, raw.B().Hincrby().Key(idx+"size").Field("{bytes}").Increment(-lost.Size).Build()).Error()
 
 	if err := s.Compact(ctx); err != nil {
 		t.Fatal(err)

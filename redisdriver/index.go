@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -130,65 +129,57 @@ func (s *Store) sweepPage(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-// checkEvicted checks up to usageCheckPage indexed frames for eviction
-// (either key gone) and drops the dead from the indexes. It walks the exp
-// index (the age index when durable) from the lowest score, least recently
-// written or renewed first, which is where Redis's LRU eviction strikes,
-// and resumes where the previous call stopped, so that successive calls
-// cover every frame.
+// checkEvicted checks about usageCheckPage frames listed by the size hash
+// (the list Usage counts) for eviction, and drops those missing a key from
+// the indexes. It resumes the HSCAN where the previous call stopped, so
+// successive calls cover every frame: a full pass takes about
+// frames/usageCheckPage calls. A durable store is not checked: its Redis
+// never evicts, and Delete keeps its indexes.
 func (s *Store) checkEvicted(ctx context.Context) error {
-	key := s.keys.exp
 	if s.opts.Durable {
-		key = s.keys.age
-	}
-	start := s.usageOffset.Load()
-	b := s.client.B()
-	entries, err := s.client.Do(ctx, b.Zrange().Key(key).Min(strconv.FormatInt(start, 10)).
-		Max(strconv.FormatInt(start+usageCheckPage-1, 10)).Withscores().Build()).AsZScores()
-	if err != nil {
-		return wrapErr("usage (eviction check)", callErr(ctx, err))
-	}
-	if len(entries) == 0 {
-		s.usageOffset.CompareAndSwap(start, 0)
 		return nil
 	}
-	cmds := make(rueidis.Commands, 0, len(entries))
-	var ids []string
+	start := s.usageCursor.Load()
+	cursor := start
+	upto := s.expireAt(time.Now()) // any later expiry was written after the check
 	var dead []string
-	top := entries[0].Score
-	for _, e := range entries {
-		top = max(top, e.Score)
-		if !validID(e.Member) {
-			dead = append(dead, e.Member)
-			continue
-		}
-		ids = append(ids, e.Member)
-		// Both keys share the hash tag {id}: one command, one slot.
-		cmds = append(cmds, b.Exists().Key(s.keys.frame(e.Member), s.keys.meta(e.Member)).Build())
-	}
-	for i, r := range s.client.DoMulti(ctx, cmds...) {
-		n, err := r.AsInt64()
+	checked := 0
+	for round := 0; round < 8 && checked < usageCheckPage; round++ {
+		entry, err := s.client.Do(ctx, s.client.B().Hscan().Key(s.keys.size).Cursor(cursor).Count(usageCheckPage).Build()).AsScanEntry()
 		if err != nil {
 			return wrapErr("usage (eviction check)", callErr(ctx, err))
 		}
-		if n < 2 {
-			dead = append(dead, ids[i])
+		var ids []string
+		cmds := make(rueidis.Commands, 0, len(entry.Elements)/2)
+		for i := 0; i+1 < len(entry.Elements); i += 2 {
+			id := entry.Elements[i]
+			switch {
+			case id == bytesField:
+			case !validID(id):
+				dead = append(dead, id)
+			default:
+				ids = append(ids, id)
+				// Both keys share the hash tag {id}: one command, one slot.
+				cmds = append(cmds, s.client.B().Exists().Key(s.keys.frame(id), s.keys.meta(id)).Build())
+			}
 		}
-	}
-	// A frame written again meanwhile has a later expiry than any score
-	// read here, and keeps its entries. Durable frames have no expiry to
-	// compare; their keys are never evicted, only deleted.
-	upto := strconv.FormatFloat(top, 'f', -1, 64)
-	if s.opts.Durable {
-		upto = ""
+		for i, r := range s.client.DoMulti(ctx, cmds...) {
+			n, err := r.AsInt64()
+			if err != nil {
+				return wrapErr("usage (eviction check)", callErr(ctx, err))
+			}
+			if n < 2 {
+				dead = append(dead, ids[i])
+			}
+		}
+		checked += len(ids)
+		if cursor = entry.Cursor; cursor == 0 {
+			break
+		}
 	}
 	if err := s.removeFromIndex(ctx, upto, dead...); err != nil {
 		return err
 	}
-	next := start + int64(len(entries)-len(dead))
-	if len(entries) < usageCheckPage {
-		next = 0
-	}
-	s.usageOffset.CompareAndSwap(start, next)
+	s.usageCursor.CompareAndSwap(start, cursor)
 	return nil
 }

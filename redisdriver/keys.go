@@ -8,7 +8,10 @@ type keys struct {
 	prefix string
 	// Index keys. They share the hash tag {prefix}, so they live in one
 	// Redis Cluster slot and one script can update them all atomically.
-	lru, lfu, age, exp, size, bytes string
+	lru, lfu, age, exp, size string
+	// legacyBytes is where earlier versions kept the sum of sizes, now
+	// the field bytesField of the size hash; Compact deletes it.
+	legacyBytes string
 }
 
 func newKeys(prefix string) keys {
@@ -20,9 +23,14 @@ func newKeys(prefix string) keys {
 		age:    idx + "age",
 		exp:    idx + "exp",
 		size:   idx + "size",
-		bytes:  idx + "bytes",
+
+		legacyBytes: idx + "bytes",
 	}
 }
+
+// bytesField is the field of the size hash holding the sum of the sizes.
+// No frame ID contains a brace, so it names no frame.
+const bytesField = "{bytes}"
 
 // frame is the key of a frame's compressed document.
 func (k keys) frame(id string) string { return k.prefix + "frame:{" + id + "}" }
@@ -32,7 +40,7 @@ func (k keys) meta(id string) string { return k.prefix + "meta:{" + id + "}" }
 
 // index lists the index keys in the order the index scripts expect them.
 func (k keys) index() []string {
-	return []string{k.lru, k.lfu, k.age, k.exp, k.size, k.bytes}
+	return []string{k.lru, k.lfu, k.age, k.exp, k.size}
 }
 
 // framePattern is a SCAN MATCH pattern for every frame and meta key of

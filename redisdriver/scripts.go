@@ -79,7 +79,9 @@ local function frame_delete(fk, mk, upto)
 end
 `
 
-// luaIndex updates the indexes. k: lru, lfu, age, exp, size, bytes.
+// luaIndex updates the indexes. k: lru, lfu, age, exp, size. The size
+// hash also holds the sum of the sizes, in the field "{bytes}" (no frame
+// ID has a brace), so that Redis evicts the count and the sum together.
 const luaIndex = `
 local function index_put(k, id, fresh, lru, lfu, age, exp, size)
   local old = redis.call('HGET', k[5], id)
@@ -94,7 +96,7 @@ local function index_put(k, id, fresh, lru, lfu, age, exp, size)
   end
   redis.call('ZADD', k[3], age, id)
   if exp ~= '' then redis.call('ZADD', k[4], exp, id) else redis.call('ZREM', k[4], id) end
-  if delta ~= 0 then redis.call('INCRBY', k[6], delta) end
+  if delta ~= 0 then redis.call('HINCRBY', k[5], '{bytes}', delta) end
 end
 local function index_remove(k, id, upto)
   if upto ~= '' then
@@ -105,7 +107,7 @@ local function index_remove(k, id, upto)
   if old then
     redis.call('HDEL', k[5], id)
     local d = tonumber(old)
-    if d and d ~= 0 then redis.call('INCRBY', k[6], -d) end
+    if d and d ~= 0 then redis.call('HINCRBY', k[5], '{bytes}', -d) end
   end
   redis.call('ZREM', k[1], id)
   redis.call('ZREM', k[2], id)
@@ -123,7 +125,7 @@ return frame_put(KEYS[1], KEYS[2], ARGV)`)
 return frame_delete(KEYS[1], KEYS[2], ARGV[1])`)
 )
 
-// Index scripts. KEYS: the six index keys.
+// Index scripts. KEYS: the five index keys.
 var (
 	// ARGV: groups of id, fresh, lru, lfu, age, exp, size.
 	scriptIndexPut = newScript(luaIndex + `
@@ -140,7 +142,7 @@ return n`)
 )
 
 // Combined scripts, for a single Redis: frame and index in one atomic call.
-// KEYS: frame, meta, then the six index keys.
+// KEYS: frame, meta, then the five index keys.
 var (
 	// ARGV: the frame_put arguments, then id, age score, exp score.
 	// The index takes the stored statistics frame_put returns.
@@ -148,20 +150,20 @@ var (
 local a = ARGV
 local r = frame_put(KEYS[1], KEYS[2], a)
 if r[1] == 1 then
-  local k = {KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]}
+  local k = {KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]}
   local fresh = '0'
   if r[2] == 0 then fresh = '1' end
   index_put(k, a[13], fresh, r[3], r[4], a[14], a[15], a[5])
 end
 return r`)
-	// KEYS: the six index keys, then the frame and meta keys of each
+	// KEYS: the five index keys, then the frame and meta keys of each
 	// frame. ARGV: upto and id of each frame, in the same order. Returns
 	// how many frames are gone (deleted now, or missing already).
 	scriptDeleteMany = newScript(luaNewer + luaFrameDelete + luaIndex + `
-local k = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]}
+local k = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}
 local n = 0
 for i = 1, #ARGV, 2 do
-  local j = 6 + i
+  local j = 5 + i
   if frame_delete(KEYS[j], KEYS[j+1], ARGV[i]) == 1 then
     index_remove(k, ARGV[i+1], '')
     n = n + 1
@@ -248,6 +250,17 @@ end
 local m = redis.call('HMGET', KEYS[2], unpack(ARGV, 2))
 if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 return {d, m}`)
+
+// scriptSumBytes sets the "{bytes}" field of the size hash to the sum of
+// the sizes it lists, repairing any drift. KEYS: size. Returns the sum.
+var scriptSumBytes = newScript(`
+local vals = redis.call('HGETALL', KEYS[1])
+local sum = 0
+for i = 1, #vals, 2 do
+  if vals[i] ~= '{bytes}' then sum = sum + (tonumber(vals[i+1]) or 0) end
+end
+if #vals > 0 then redis.call('HSET', KEYS[1], '{bytes}', sum) end
+return sum`)
 
 // scriptReap deletes the lone key of a frame that has only one (Redis
 // expired or evicted the other).

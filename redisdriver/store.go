@@ -56,9 +56,9 @@ type Store struct {
 	subMu sync.Mutex     // orders Subscribe's start with Close
 	subs  sync.WaitGroup // goroutines of the subscriptions
 
-	// usageOffset is where the next liveness check of Usage starts in the
-	// index it walks (see checkEvicted).
-	usageOffset atomic.Int64
+	// usageCursor is where the next eviction check of Usage resumes its
+	// HSCAN of the size hash (see checkEvicted).
+	usageCursor atomic.Uint64
 }
 
 var (

@@ -2,7 +2,6 @@ package sqlitedriver
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 // becomes the latest of its value and At (a zero At means now),
 // access_count grows by Count and lfu_key advances as driver.LFUKey says.
 // Unknown IDs are ignored. A hit with an empty ID or a Count below 1 is
-// refused with ErrInvalidInput before anything is written.
+// refused with driver.ErrInvalidRecord before anything is written.
 func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
 	if s.closed.Load() {
 		return errClosed("touch")
@@ -24,8 +23,8 @@ func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
 	args := make([][]any, len(hits))
 	for i, h := range hits {
 		if h.ID == "" || h.Count < 1 {
-			return fmt.Errorf("%w: touch: hit %d has ID %q and count %d (need an ID and a count of at least 1)",
-				ErrInvalidInput, i, h.ID, h.Count)
+			return invalid("touch", "hit %d has ID %q and count %d (need an ID and a count of at least 1)",
+				i, h.ID, h.Count)
 		}
 		at := h.At
 		if at.IsZero() {
@@ -45,7 +44,7 @@ func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
 		}
 		return nil
 	})
-	return s.wrap(ctx, "touch", "", err)
+	return s.fail(ctx, "touch", err)
 }
 
 // registerFunctions adds tier_lfu_key(prev, at_micros, count) to a
@@ -73,7 +72,7 @@ var candidateOrder = map[driver.Policy]struct{ column, index string }{
 func candidatesSQL(q driver.CandidateQuery) (string, []any, error) {
 	order, ok := candidateOrder[q.Policy]
 	if !ok {
-		return "", nil, fmt.Errorf("%w: candidates: unknown policy %q", ErrInvalidInput, q.Policy)
+		return "", nil, invalid("candidates", "unknown policy %q; want LRU, LFU or AGE", q.Policy)
 	}
 	var b strings.Builder
 	var args []any
@@ -99,7 +98,7 @@ func candidatesSQL(q driver.CandidateQuery) (string, []any, error) {
 // q.Policy gives them up: LRU by last access, LFU by decayed frequency,
 // AGE by creation, ties by frame ID. The scan walks the policy's index and
 // stops after Limit matches. A Limit below 1 returns nothing; an unknown
-// policy fails with ErrInvalidInput.
+// policy fails with driver.ErrInvalidRecord.
 func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driver.Meta, error) {
 	if s.closed.Load() {
 		return nil, errClosed("candidates")
@@ -113,19 +112,19 @@ func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driv
 	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, s.wrap(ctx, "candidates", "", err)
+		return nil, s.fail(ctx, "candidates", err)
 	}
 	defer rows.Close()
 	var out []driver.Meta
 	for rows.Next() {
 		m, err := scanMeta(rows)
 		if err != nil {
-			return nil, s.wrap(ctx, "candidates", "", err)
+			return nil, s.fail(ctx, "candidates", err)
 		}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, "candidates", "", err)
+		return nil, s.fail(ctx, "candidates", err)
 	}
 	return out, nil
 }
@@ -138,7 +137,7 @@ func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	}
 	var u driver.Usage
 	if err := s.stmts.usage.QueryRowContext(ctx).Scan(&u.Frames, &u.Bytes); err != nil {
-		return driver.Usage{}, s.wrap(ctx, "usage", "", err)
+		return driver.Usage{}, s.fail(ctx, "usage", err)
 	}
 	return u, nil
 }

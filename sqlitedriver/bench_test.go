@@ -36,7 +36,7 @@ func benchFixture(b *testing.B) string {
 		}
 		bench.path = filepath.Join(bench.dir, "frames.db")
 		ctx := context.Background()
-		s, err := sqlitedriver.Open(ctx, bench.path, nil)
+		s, err := sqlitedriver.Open(ctx, sqlitedriver.Options{Path: bench.path})
 		if err != nil {
 			bench.err = err
 			return

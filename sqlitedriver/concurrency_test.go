@@ -27,7 +27,7 @@ func childRecord(n int) driver.Record {
 // transaction each plus batches, then reads them back.
 func runChild(path string) int {
 	ctx := context.Background()
-	s, err := sqlitedriver.Open(ctx, path, nil)
+	s, err := sqlitedriver.Open(ctx, sqlitedriver.Options{Path: path})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child open:", err)
 		return 2

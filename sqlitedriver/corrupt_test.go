@@ -34,7 +34,7 @@ func TestCorruptRowIsReported(t *testing.T) {
 	if _, err := s.GetMany(ctx, []string{good.ID, bad.ID}); !errors.Is(err, driver.ErrCorrupt) {
 		t.Errorf("GetMany with a damaged frame = %v, want ErrCorrupt", err)
 	}
-	if _, err := s.Query(ctx, driver.Query{Text: "tampered"}); !errors.Is(err, driver.ErrCorrupt) {
+	if _, err := s.Query(ctx, driver.Query{Text: "tampered", Limit: 100}); !errors.Is(err, driver.ErrCorrupt) {
 		t.Errorf("Query reaching a damaged frame = %v, want ErrCorrupt", err)
 	}
 	mustGet(t, s, good.ID)

@@ -5,17 +5,31 @@
 //
 // # Opening
 //
-// Importing the package registers the driver under the scheme "sqlite":
-//
-//	import _ "github.com/stackmemoryai/tier/sqlitedriver"
+// [Driver] opens a tier from a URL under the scheme "sqlite":
 //
 //	t, err := tier.OpenTier(ctx, "sqlite:///home/me/.stackmemory/frames.db?busy_timeout=5s")
 //
-// URL forms: sqlite:///abs/path.db, sqlite:relative/path.db, sqlite:~/path.db,
-// and sqlite: or sqlite:// for [DefaultPath] (~/.stackmemory/frames.db).
-// Parameters: busy_timeout (a Go duration, default 5s) and max_conns (read
-// connections, default 4); any other parameter is rejected with
-// driver.ErrBadDSN. Hosts that skip the registry call [Open] with [Options].
+// URL forms ([ParseURL]): sqlite:///abs/path.db; sqlite:rel/path.db and
+// sqlite://rel.db, relative to the working directory; sqlite:~/path.db and
+// sqlite://~/path.db, relative to the home directory; sqlite: or sqlite://
+// for [DefaultPath] (~/.stackmemory/frames.db). Parameters:
+//
+//	busy_timeout=DURATION  wait for another process's lock (DefaultBusyTimeout, 5s)
+//	max_conns=N            read connections (DefaultMaxConns, 4)
+//	search_window=N        matches ranked by a text query (DefaultSearchWindow, 500)
+//
+// Any other parameter is rejected with driver.ErrBadDSN. Hosts that skip
+// the registry call [Open] with [Options].
+//
+// # Defaults
+//
+// Every default is one of the constants below, stated once. The driver
+// applies no per-call deadline of its own: a call waits at most the busy
+// timeout for another process's lock, and ends early when its ctx is done.
+// It stores documents as they are (no compression): the file is local and
+// reads must be fast. Documents larger than [MaxFrameSize] are refused
+// with driver.ErrInvalidRecord; the store reports the limit through
+// driver.SizeLimiter.
 //
 // A missing directory is created with mode 0700 and a new database file
 // (and its -wal and -shm files) with mode 0600, whatever the umask.
@@ -45,11 +59,21 @@
 //
 // # Search
 //
-// [Store.Query] takes web-search syntax in Query.Text: words are ANDed,
-// "quoted phrases" match in order, -word excludes, a OR b matches either,
-// and word* matches a prefix. Every term reaches FTS5 as a quoted string,
-// so no input can cause an FTS5 syntax error or change the query's
-// structure. Hits are ranked by bm25 (Hit.Rank = -bm25, higher is better).
+// [Store.Query] takes the query language of driver.Search in Query.Text
+// (parsed by driver.ParseSearch): words are ANDed, "quoted phrases" match
+// in order, -word excludes, a OR b matches either, and word* matches a
+// prefix. Every term reaches FTS5 as a quoted string, so no input can
+// cause an FTS5 syntax error or change the query's structure. A text with
+// no positive term matches nothing.
+//
+// Only a bounded window is ranked: the SearchWindow matches (default
+// [DefaultSearchWindow]) most recently written to the file that pass the
+// other filters, found by walking the full-text index from its newest
+// entry. Those are ranked by bm25 (Hit.Rank = -bm25, higher is better), so
+// the cost of a query does not grow with the number of frames that match
+// it. For a query with more matches than the window, an older but better
+// match is not returned; narrow the query (a rarer word, a project, a time
+// range) to reach it.
 //
 // # Concurrency and durability
 //
@@ -61,4 +85,35 @@
 // of the process; a power failure may lose the last commits but never
 // corrupts the file. Every read verifies the stored checksum and size and
 // reports damage with driver.ErrCorrupt instead of returning the bytes.
+//
+// # Native client
+//
+// [Store.As] with a **sqlx.DB gives the pool of read connections.
 package sqlitedriver
+
+import "time"
+
+// Defaults applied to zero fields of [Options], and the size limit.
+const (
+	// DefaultBusyTimeout is how long an operation waits for a lock held
+	// by another process before failing with driver.ErrUnavailable.
+	DefaultBusyTimeout = 5 * time.Second
+	// DefaultMaxConns is the number of read connections; writes use one
+	// connection of their own.
+	DefaultMaxConns = 4
+	// DefaultSearchWindow is how many of the newest matches of a
+	// full-text query are ranked (see "Search").
+	DefaultSearchWindow = 500
+	// MaxFrameSize is the size in bytes of the largest document Put
+	// accepts: 16 MiB, whatever the document holds (one huge word,
+	// random bytes, many small words).
+	MaxFrameSize = 16 << 20
+)
+
+// wasmMemory is the memory each connection's SQLite (a WebAssembly build)
+// may grow to. Writing a document takes several copies of it at once (the
+// bound value, the text cast for the JSON functions, the concatenated
+// string values, the tokenizer's buffer), and big allocations fragment the
+// heap, which never shrinks: 256 MiB, the library's default, runs out
+// after a few 16 MiB documents. Memory is reserved only as it is used.
+const wasmMemory = 1 << 30

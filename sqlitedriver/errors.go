@@ -9,62 +9,71 @@ import (
 	"github.com/stackmemoryai/tier/driver"
 )
 
-// Errors specific to this package. Test for them with errors.Is.
-var (
-	// ErrInvalidInput means an argument was refused before the database was
-	// touched: an empty frame ID, a version that does not fit in SQLite's
-	// INTEGER, a checksum or size that does not match the data, an unknown
-	// policy. Nothing was changed.
-	ErrInvalidInput = errors.New("sqlitedriver: invalid input")
-	// ErrSchemaTooNew means the database file was written by a newer
-	// release of this package (its PRAGMA user_version is greater than the
-	// schema version this release knows). The file is left untouched.
-	ErrSchemaTooNew = errors.New("sqlitedriver: database schema is newer than this release")
-)
+// ErrSchemaTooNew means the database file was written by a newer release
+// of this package (its PRAGMA user_version is greater than
+// [SchemaVersion]). The file is left untouched. Test for it with
+// errors.Is.
+var ErrSchemaTooNew = errors.New("sqlitedriver: database schema is newer than this release")
 
-// wrap classifies err from database/sql or SQLite for operation op on
-// frame id (empty when the operation concerns no single frame). The native
-// error stays reachable with errors.As.
-func (s *Store) wrap(ctx context.Context, op, id string, err error) error {
+// wrapErr is the one place errors of database/sql and SQLite become errors
+// of this package: op names the operation (and the frame, when there is
+// one). A caller that gave up (the context's error in the chain) stays
+// that, never ErrUnavailable; SQLite result codes map to the driver
+// sentinel they mean (busy, locked, I/O, not a database: ErrUnavailable;
+// corrupt: ErrCorrupt); the original error stays in the chain for
+// errors.As.
+func wrapErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	prefix := "sqlitedriver: " + op
-	if id != "" {
-		prefix += " frame " + id
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, driver.ErrClosed) || errors.Is(err, driver.ErrCorrupt) ||
+		errors.Is(err, driver.ErrInvalidRecord) || errors.Is(err, driver.ErrBadDSN) ||
+		errors.Is(err, driver.ErrUnavailable) || errors.Is(err, ErrSchemaTooNew) {
+		return fmt.Errorf("%s: %w", prefix, err)
 	}
-	if s.closed.Load() {
-		return fmt.Errorf("%s: %w", prefix, driver.ErrClosed)
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		if errors.Is(err, sqlite3.INTERRUPT) || errors.Is(err, ctxErr) {
-			return fmt.Errorf("%s: %w", prefix, ctxErr)
-		}
-	}
-	if kind := classify(err); kind != nil {
-		return fmt.Errorf("%s: %w: %w", prefix, kind, err)
-	}
-	return fmt.Errorf("%s: %w", prefix, err)
-}
-
-// classify maps SQLite result codes to the driver sentinel they mean, or
-// nil when none applies.
-func classify(err error) error {
 	var code sqlite3.ErrorCode
 	if !errors.As(err, &code) {
-		return nil
+		return fmt.Errorf("%s: %w", prefix, err)
 	}
 	switch code {
-	case sqlite3.BUSY, sqlite3.LOCKED, sqlite3.IOERR, sqlite3.CANTOPEN,
-		sqlite3.FULL, sqlite3.PROTOCOL, sqlite3.NOTADB, sqlite3.READONLY,
-		sqlite3.INTERRUPT, sqlite3.NOLFS, sqlite3.AUTH, sqlite3.PERM:
-		return driver.ErrUnavailable
 	case sqlite3.CORRUPT:
-		return driver.ErrCorrupt
+		return fmt.Errorf("%s: %w: %w", prefix, driver.ErrCorrupt, err)
+	case sqlite3.TOOBIG:
+		return fmt.Errorf("%s: %w: %w", prefix, driver.ErrInvalidRecord, err)
+	case sqlite3.INTERNAL, sqlite3.ERROR, sqlite3.MISUSE, sqlite3.RANGE,
+		sqlite3.CONSTRAINT, sqlite3.MISMATCH, sqlite3.SCHEMA, sqlite3.FORMAT:
+		return fmt.Errorf("%s: %w", prefix, err)
 	}
-	return nil
+	// BUSY, LOCKED, IOERR, CANTOPEN, FULL, NOTADB, READONLY, NOMEM,
+	// INTERRUPT (not ours: another process or a shutdown) ...: the file
+	// could not be used now.
+	return fmt.Errorf("%s: %w: %w", prefix, driver.ErrUnavailable, err)
+}
+
+// fail is wrapErr for a call of s under ctx: after Close it is ErrClosed,
+// and once ctx is done the context's error joins err (SQLite reports an
+// interrupted statement as INTERRUPT, without the reason).
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("sqlitedriver: %s: %w", op, driver.ErrClosed)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w (%w)", ctxErr, err)
+	}
+	return wrapErr(op, err)
 }
 
 func errClosed(op string) error {
 	return fmt.Errorf("sqlitedriver: %s: %w", op, driver.ErrClosed)
+}
+
+// invalid reports a record or argument refused before anything was
+// written.
+func invalid(op, format string, args ...any) error {
+	return fmt.Errorf("sqlitedriver: %s: %w: %s", op, driver.ErrInvalidRecord, fmt.Sprintf(format, args...))
 }

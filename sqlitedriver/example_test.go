@@ -20,7 +20,7 @@ func Example() {
 
 	ctx := context.Background()
 	// Hosts usually write tier.OpenTier(ctx, "sqlite:///path/frames.db").
-	s, err := sqlitedriver.Open(ctx, filepath.Join(dir, "frames.db"), nil)
+	s, err := sqlitedriver.Open(ctx, sqlitedriver.Options{Path: filepath.Join(dir, "frames.db")})
 	if err != nil {
 		log.Fatal(err)
 	}

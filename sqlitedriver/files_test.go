@@ -101,7 +101,7 @@ func TestFutureSchemaRefused(t *testing.T) {
 	if _, err := db.Exec(`PRAGMA user_version = 999`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := sqlitedriver.Open(context.Background(), path, nil)
+	_, err := sqlitedriver.Open(context.Background(), sqlitedriver.Options{Path: path})
 	if !errors.Is(err, sqlitedriver.ErrSchemaTooNew) {
 		t.Fatalf("Open of a file from the future = %v, want ErrSchemaTooNew", err)
 	}
@@ -134,7 +134,7 @@ func TestOpenRefusesAFileThatIsNotADatabase(t *testing.T) {
 	if err := os.WriteFile(path, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlitedriver.Open(context.Background(), path, nil)
+	s, err := sqlitedriver.Open(context.Background(), sqlitedriver.Options{Path: path})
 	if err == nil {
 		s.Close()
 		t.Fatal("Open of a junk file succeeded")

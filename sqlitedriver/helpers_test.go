@@ -24,7 +24,7 @@ func openStore(t testing.TB) *sqlitedriver.Store {
 // openStoreAt opens a store on path and closes it when the test ends.
 func openStoreAt(t testing.TB, path string) *sqlitedriver.Store {
 	t.Helper()
-	s, err := sqlitedriver.Open(context.Background(), path, nil)
+	s, err := sqlitedriver.Open(context.Background(), sqlitedriver.Options{Path: path})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -86,4 +86,23 @@ func mustGet(t testing.TB, s driver.Tier, id string) driver.Record {
 		t.Fatalf("Get(%s) = ok %v, err %v; want the frame", id, ok, err)
 	}
 	return rec
+}
+
+// damageRow changes the first byte of the stored document of frame id, behind
+// the driver's back, keeping its length: the checksum no longer matches.
+func damageRow(t testing.TB, path, id string) {
+	t.Helper()
+	db := rawDB(t, path)
+	res, err := db.Exec(`UPDATE frames SET data = CAST(
+		CASE WHEN substr(data, 1, 1) = x'58' THEN 'Y' ELSE 'X' END || substr(data, 2) AS BLOB)
+		WHERE frame_id = ?`, id)
+	if err != nil {
+		t.Fatalf("damage %s: %v", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("damage %s: no such frame", id)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

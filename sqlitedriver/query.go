@@ -10,109 +10,123 @@ import (
 // Query lists or searches the frames of the file, with their data.
 //
 // Without Text, hits are the newest CreatedAt first, ties by ascending
-// frame ID, served by the created_at, project and session indexes. With
-// Text (web-search syntax, see the package documentation), hits are the
-// best match first — Rank is the negated FTS5 bm25 score, higher is
-// better — then newest, then by ID. After resumes after the given hit
-// (keyset pagination); Limit below 1 means no limit. Text that holds no
-// searchable word returns no hits; no input can cause an FTS5 syntax
-// error. Every hit's data is verified as in Get: a damaged copy fails the
-// call with driver.ErrCorrupt.
+// frame ID, served by the created_at, project, session and parent indexes.
+// With Text (the language of driver.Search), only the SearchWindow matches
+// most recently written to the file that pass the other filters are
+// ranked (see the package documentation, "Search"); hits are the best
+// match first — Rank is the negated FTS5 bm25 score, higher is better —
+// then newest, then by ID. After resumes after the given hit (keyset
+// pagination). A Limit below 1, or a Text with no positive term, returns
+// no hits. Damaged copies among the hits fail the call with an error
+// wrapping driver.ErrCorrupt.
 func (s *Store) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error) {
 	if s.closed.Load() {
 		return nil, errClosed("query")
 	}
-	query, args, ok := querySQL(q)
+	query, args, ok := querySQL(q, s.window)
 	if !ok {
 		return nil, nil
 	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, s.wrap(ctx, "query", "", err)
+		return nil, s.fail(ctx, "query", err)
 	}
 	defer rows.Close()
 	var hits []driver.Hit
 	for rows.Next() {
 		var h driver.Hit
-		var m rawMeta
-		dest := append(m.dest(&h.Meta), &h.Data, &h.Rank)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, s.wrap(ctx, "query", "", err)
+		rec, err := scanRecord(rows, &h.Rank)
+		if err != nil {
+			return nil, s.fail(ctx, "query", err)
 		}
-		m.fill(&h.Meta)
-		if h.Data == nil {
-			h.Data = []byte{}
-		}
-		if err := verify(h.Record); err != nil {
-			return nil, err
-		}
+		h.Record = rec
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, "query", "", err)
+		return nil, s.fail(ctx, "query", err)
 	}
 	return hits, nil
 }
 
-// querySQL builds the statement of Query. ok is false when the text has
-// no searchable term, so nothing can match.
-func querySQL(q driver.Query) (query string, args []any, ok bool) {
-	var b strings.Builder
-	var where []string
-	text := strings.TrimSpace(q.Text) != ""
-	if text {
-		expr, ok := matchExpression(q.Text)
-		if !ok {
-			return "", nil, false
-		}
-		b.WriteString(`SELECT ` + metaColumns + `, data, -bm25(frames_fts) AS score
-FROM frames_fts JOIN frames ON frames.rowid = frames_fts.rowid`)
-		where = append(where, `frames_fts MATCH ?`)
-		args = append(args, expr)
-	} else {
-		b.WriteString(`SELECT ` + metaColumns + `, data, 0.0 AS score FROM frames`)
+// querySQL builds the statement of Query. ok is false when nothing can
+// match: a Limit below 1, or a text with no positive term.
+//
+// A text query runs in three steps, each materialized so that documents
+// are read only for the hits returned: the window (walk the full-text
+// index from its newest rowid, join each match to its frame for the
+// filters, stop after window rows, computing bm25 only for those), the
+// page (sort the window, apply the cursor and the limit), then the hits'
+// rows with their data.
+func querySQL(q driver.Query, window int) (query string, args []any, ok bool) {
+	if q.Limit < 1 {
+		return "", nil, false
 	}
+	var where []string
 	if q.ProjectID != "" {
-		where = append(where, `project_id = ?`)
+		where = append(where, `frames.project_id = ?`)
 		args = append(args, q.ProjectID)
 	}
 	if q.SessionID != "" {
-		where = append(where, `session_id = ?`)
+		where = append(where, `frames.session_id = ?`)
 		args = append(args, q.SessionID)
 	}
+	if q.ParentID != "" {
+		where = append(where, `frames.parent_id = ?`)
+		args = append(args, q.ParentID)
+	}
 	if !q.CreatedAfter.IsZero() {
-		where = append(where, `created_at >= ?`)
+		where = append(where, `frames.created_at >= ?`)
 		args = append(args, q.CreatedAfter.UnixMicro())
 	}
 	if !q.CreatedBefore.IsZero() {
-		where = append(where, `created_at < ?`)
+		where = append(where, `frames.created_at < ?`)
 		args = append(args, q.CreatedBefore.UnixMicro())
 	}
-	if c := q.After; c != nil {
-		created := c.CreatedAt.UnixMicro()
-		// Rows sorting after (created, id) in "created_at DESC, frame_id".
-		later := `(created_at < ? OR (created_at = ? AND frame_id > ?))`
-		if text {
-			where = append(where, `(-bm25(frames_fts) < ? OR (-bm25(frames_fts) = ? AND `+later+`))`)
-			args = append(args, c.Rank, c.Rank, created, created, c.ID)
-		} else {
+	// Rows sorting after (created, id) in "created_at DESC, frame_id".
+	const later = `(frames.created_at < ? OR (frames.created_at = ? AND frames.frame_id > ?))`
+	var b strings.Builder
+	if strings.TrimSpace(q.Text) == "" {
+		b.WriteString(`SELECT ` + metaColumns + `, frames.data, 0.0 FROM frames`)
+		if c := q.After; c != nil {
+			created := c.CreatedAt.UnixMicro()
 			where = append(where, later)
 			args = append(args, created, created, c.ID)
 		}
+		if len(where) > 0 {
+			b.WriteString(` WHERE ` + strings.Join(where, ` AND `))
+		}
+		b.WriteString(` ORDER BY frames.created_at DESC, frames.frame_id LIMIT ?`)
+		return b.String(), append(args, q.Limit), true
 	}
-	if len(where) > 0 {
-		b.WriteString(` WHERE ` + strings.Join(where, ` AND `))
+	expr, ok := matchExpression(q.Text)
+	if !ok {
+		return "", nil, false
 	}
-	if text {
-		b.WriteString(` ORDER BY score DESC, created_at DESC, frame_id`)
-	} else {
-		b.WriteString(` ORDER BY created_at DESC, frame_id`)
+	args = append([]any{expr}, args...)
+	b.WriteString(`WITH win AS MATERIALIZED (
+	SELECT frames_fts.rowid AS rid, -bm25(frames_fts) AS score
+	FROM frames_fts CROSS JOIN frames ON frames.rowid = frames_fts.rowid
+	WHERE frames_fts MATCH ?`)
+	for _, w := range where {
+		b.WriteString(` AND ` + w)
 	}
-	limit := q.Limit
-	if limit < 1 {
-		limit = -1 // SQLite: no limit
+	b.WriteString(`
+	ORDER BY frames_fts.rowid DESC LIMIT ?
+), page AS MATERIALIZED (
+	SELECT win.rid, win.score, frames.created_at, frames.frame_id
+	FROM win CROSS JOIN frames ON frames.rowid = win.rid`)
+	args = append(args, window)
+	if c := q.After; c != nil {
+		created := c.CreatedAt.UnixMicro()
+		b.WriteString(`
+	WHERE win.score < ? OR (win.score = ? AND ` + later + `)`)
+		args = append(args, c.Rank, c.Rank, created, created, c.ID)
 	}
-	b.WriteString(` LIMIT ?`)
-	args = append(args, limit)
-	return b.String(), args, true
+	b.WriteString(`
+	ORDER BY win.score DESC, frames.created_at DESC, frames.frame_id LIMIT ?
+)
+SELECT ` + metaColumns + `, frames.data, page.score
+FROM page CROSS JOIN frames ON frames.rowid = page.rid
+ORDER BY page.score DESC, page.created_at DESC, page.frame_id`)
+	return b.String(), append(args, q.Limit), true
 }

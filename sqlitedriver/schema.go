@@ -86,6 +86,10 @@ CREATE TRIGGER frames_after_delete AFTER DELETE ON frames BEGIN
 	DELETE FROM tier_metadata WHERE frame_id = old.frame_id;
 END;
 `,
+	// 2: children of a frame (Query.ParentID) come from an index.
+	`
+CREATE INDEX frames_by_parent ON frames(parent_id, created_at DESC, frame_id);
+`,
 }
 
 // SchemaVersion is the PRAGMA user_version of a file this release has

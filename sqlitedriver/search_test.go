@@ -54,7 +54,7 @@ func TestSearchRanksMatches(t *testing.T) {
 		{"task", nil}, // keys are not indexed, only values
 		{"-database", nil},
 	} {
-		hits, err := s.Query(ctx, driver.Query{Text: tc.text})
+		hits, err := s.Query(ctx, driver.Query{Text: tc.text, Limit: 100})
 		if err != nil {
 			t.Errorf("Query(%q): %v", tc.text, err)
 			continue
@@ -72,7 +72,7 @@ func TestSearchRanksMatches(t *testing.T) {
 			}
 		}
 	}
-	hits, _ := s.Query(ctx, driver.Query{Text: "migration"})
+	hits, _ := s.Query(ctx, driver.Query{Text: "migration", Limit: 100})
 	if len(hits) > 0 && string(hits[0].Data) != string(recs[3].Data) {
 		t.Errorf("hit data = %s, want the stored document", hits[0].Data)
 	}
@@ -86,7 +86,7 @@ func TestHostileSearchTextIsSafe(t *testing.T) {
 		`body:database`, `frames_fts:x`, `^database`, `AND`, `OR`, `NOT`, `OR OR database OR`,
 		`a"b"c`, `'; DROP TABLE frames; --`, `{"task":`, "\x00", `database*"*`, `\"`, `+database`,
 	} {
-		if _, err := s.Query(ctx, driver.Query{Text: text}); err != nil {
+		if _, err := s.Query(ctx, driver.Query{Text: text, Limit: 100}); err != nil {
 			t.Errorf("Query(%q) = %v, want no error", text, err)
 		}
 	}
@@ -98,19 +98,22 @@ func TestHostileSearchTextIsSafe(t *testing.T) {
 func TestMatchExpression(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`foo bar`, `("foo") AND ("bar")`},
-		{`"a phrase" x`, `("a phrase") AND ("x")`},
-		{`a OR b c`, `("a" OR "b") AND ("c")`},
-		{`a -b -"c d"`, `((("a")) NOT "b") NOT "c d"`},
-		{`NEAR(`, `("NEAR(")`},
+		{`"big phrase" x`, `("big phrase") AND ("x")`},
+		{`"the phrase" x`, `("phrase") AND ("x")`}, // stop words are dropped
+		{`x OR y z`, `("x" OR "y") AND ("z")`},
+		{`x -y -"c d"`, `((("x")) NOT "y") NOT "c d"`},
+		{`NEAR(`, `("near")`},
+		{`foo-bar`, `("foo bar")`},
 		{`pre*`, `("pre"*)`},
-		{`OR a`, `("OR") AND ("a")`},
+		{`OR x`, `("x")`},
+		{`x OR OR y`, `("x" OR "y")`},
 	} {
 		got, ok := sqlitedriver.MatchExpression(tc.in)
 		if !ok || got != tc.want {
 			t.Errorf("MatchExpression(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
 		}
 	}
-	for _, in := range []string{``, `-a`, `( ) *`, `"`} {
+	for _, in := range []string{``, `-x`, `( ) *`, `"`, `the and or`, `OR OR`} {
 		if got, ok := sqlitedriver.MatchExpression(in); ok {
 			t.Errorf("MatchExpression(%q) = %q, want nothing to match", in, got)
 		}
@@ -134,18 +137,18 @@ func TestQueryFiltersAndPages(t *testing.T) {
 	}
 	mustPut(t, s, recs...)
 
-	all, err := s.Query(ctx, driver.Query{})
+	all, err := s.Query(ctx, driver.Query{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprint(hitIDs(all)); got != "[8 9 7 6 5 4 3 2 1 0]" {
 		t.Errorf("list order = %s, want newest first, ties by ID", got)
 	}
-	proj, _ := s.Query(ctx, driver.Query{ProjectID: "other"})
+	proj, _ := s.Query(ctx, driver.Query{ProjectID: "other", Limit: 100})
 	if got := fmt.Sprint(hitIDs(proj)); got != "[9 7 5 3 1]" {
 		t.Errorf("project filter = %s", got)
 	}
-	sess, _ := s.Query(ctx, driver.Query{SessionID: recs[0].SessionID, CreatedAfter: recs[2].CreatedAt, CreatedBefore: recs[8].CreatedAt})
+	sess, _ := s.Query(ctx, driver.Query{SessionID: recs[0].SessionID, CreatedAfter: recs[2].CreatedAt, CreatedBefore: recs[8].CreatedAt, Limit: 100})
 	if got := fmt.Sprint(hitIDs(sess)); got != "[6 4 2]" {
 		t.Errorf("session and time filter = %s", got)
 	}
@@ -187,7 +190,7 @@ func TestSearchSurvivesVacuum(t *testing.T) {
 	if _, err := rawDB(t, path).Exec(`VACUUM`); err != nil {
 		t.Fatal(err)
 	}
-	hits, err := s.Query(ctx, driver.Query{Text: "w25", CreatedAfter: baseTime.Add(-time.Hour)})
+	hits, err := s.Query(ctx, driver.Query{Text: "w25", CreatedAfter: baseTime.Add(-time.Hour), Limit: 100})
 	if err != nil || len(hits) != 1 || hits[0].ID != newRecord(25, "").ID {
 		t.Fatalf("search after VACUUM = %v hits, %v; want frame 25", hitIDs(hits), err)
 	}

@@ -7,11 +7,6 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// metaColumns lists the columns scanned by scanMeta, in order.
-const metaColumns = `frame_id, coalesce(session_id, ''), coalesce(project_id, ''),
-	coalesce(parent_id, ''), created_at, version, checksum, size_bytes,
-	last_accessed, access_count, lfu_key`
-
 // upsertSQL writes a frame unless a newer version is stored. Access
 // statistics are set only on insert; an update keeps those of the stored
 // row. The triggers keep frames_fts and tier_metadata in step in the same
@@ -42,12 +37,13 @@ WHERE frame_id = ?3`
 // statements are prepared once at open; database/sql re-prepares them on
 // each connection of the pool on first use.
 type statements struct {
-	get     *sqlx.Stmt // read pool
-	getMany *sqlx.Stmt // read pool
-	usage   *sqlx.Stmt // read pool
-	put     *sqlx.Stmt // writer
-	del     *sqlx.Stmt // writer
-	touch   *sqlx.Stmt // writer
+	get      *sqlx.Stmt // read pool
+	getMany  *sqlx.Stmt // read pool
+	getMetas *sqlx.Stmt // read pool
+	usage    *sqlx.Stmt // read pool
+	put      *sqlx.Stmt // writer
+	del      *sqlx.Stmt // writer
+	touch    *sqlx.Stmt // writer
 }
 
 func (st *statements) prepare(ctx context.Context, r, w *sqlx.DB) error {
@@ -63,6 +59,8 @@ func (st *statements) prepare(ctx context.Context, r, w *sqlx.DB) error {
 	st.get = prep(r, `SELECT `+metaColumns+`, data FROM frames WHERE frame_id = ?`)
 	st.getMany = prep(r, `SELECT `+metaColumns+`, data FROM frames
 		WHERE frame_id IN (SELECT value FROM json_each(?))`)
+	st.getMetas = prep(r, `SELECT `+metaColumns+` FROM frames
+		WHERE frame_id IN (SELECT value FROM json_each(?))`)
 	st.usage = prep(r, `SELECT count(*), coalesce(sum(size_bytes), 0) FROM tier_metadata`)
 	st.put = prep(w, upsertSQL)
 	st.del = prep(w, `DELETE FROM frames WHERE frame_id = ? AND version <= ?`)
@@ -72,7 +70,7 @@ func (st *statements) prepare(ctx context.Context, r, w *sqlx.DB) error {
 
 func (st *statements) close() error {
 	var err error
-	for _, s := range []*sqlx.Stmt{st.get, st.getMany, st.usage, st.put, st.del, st.touch} {
+	for _, s := range []*sqlx.Stmt{st.get, st.getMany, st.getMetas, st.usage, st.put, st.del, st.touch} {
 		if s != nil {
 			err = errors.Join(err, s.Close())
 		}

@@ -2,6 +2,8 @@ package sqlitedriver
 
 import (
 	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +20,31 @@ import (
 	"github.com/stackmemoryai/tier/driver"
 )
 
+// Scheme is the URL scheme of this driver: "sqlite".
+const Scheme = "sqlite"
+
+// Driver opens SQLite tiers from "sqlite:" URLs ([ParseURL] then [Open]).
+// The zero value is ready to use and safe for concurrent use.
+type Driver struct{}
+
+var _ driver.Driver = Driver{}
+
+// Open opens the tier described by dsn; see [ParseURL] for the accepted
+// forms. A malformed URL or an unknown parameter fails with an error
+// wrapping driver.ErrBadDSN; other failures are those of [Open]. On error
+// the returned Tier is nil.
+func (Driver) Open(ctx context.Context, dsn string) (driver.Tier, error) {
+	opts, err := ParseURL(dsn)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // Store is the SQLite tier: one database file, shared safely by every
 // goroutine of the process and by other processes opening the same file.
 //
@@ -28,6 +55,7 @@ import (
 // the busy timeout for the lock and then fails with driver.ErrUnavailable.
 type Store struct {
 	path   string
+	window int
 	w      *sqlx.DB // exactly one connection: every write
 	r      *sqlx.DB // the read pool
 	stmts  statements
@@ -41,42 +69,39 @@ var (
 	_ driver.BatchDeleter = (*Store)(nil)
 	_ driver.Pinger       = (*Store)(nil)
 	_ driver.Compactor    = (*Store)(nil)
+	_ driver.MetaGetter   = (*Store)(nil)
+	_ driver.SizeLimiter  = (*Store)(nil)
+	_ driver.Aser         = (*Store)(nil)
 )
 
-// Open opens, and creates when missing, the database file at path, then
-// brings its schema to SchemaVersion. A nil opts means the defaults.
+// Open opens, and creates when missing, the database file opts.Path, then
+// brings its schema to [SchemaVersion]. Zero fields of opts mean their
+// defaults.
 //
 // A missing directory is created with mode 0700; a new file, and its -wal
 // and -shm companions, with mode 0600, whatever the umask. Several
 // processes may open the same file at once.
 //
-// Open fails with an error wrapping ErrSchemaTooNew when the file was
-// written by a newer release, ErrInvalidInput for bad options, and
-// driver.ErrUnavailable when the file cannot be opened or stays locked
-// beyond the busy timeout.
-func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
-	o := opts.withDefaults()
-	if err := o.validate(); err != nil {
+// Open fails with an error wrapping driver.ErrBadDSN for bad options
+// (before touching the file system), ErrSchemaTooNew when the file was
+// written by a newer release, and driver.ErrUnavailable when the file
+// cannot be opened or stays locked beyond the busy timeout. Files and
+// directories that a failed Open created are removed again.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
 		return nil, err
 	}
-	if path == "" {
-		return nil, fmt.Errorf("%w: empty path", ErrInvalidInput)
-	}
-	abs, err := filepath.Abs(path)
+	op := "open " + o.Path
+	created, err := prepareFiles(o.Path)
 	if err != nil {
-		return nil, fmt.Errorf("sqlitedriver: open %s: %w", path, err)
+		return nil, wrapErr(op, fmt.Errorf("%w: %w", driver.ErrUnavailable, err))
 	}
-	if err := prepareFiles(abs); err != nil {
-		return nil, fmt.Errorf("sqlitedriver: open %s: %w: %w", abs, driver.ErrUnavailable, err)
-	}
-	s := &Store{path: abs}
+	s := &Store{path: o.Path, window: o.SearchWindow}
 	if err := s.open(ctx, o); err != nil {
-		s.closeAll()
-		var code sqlite3.ErrorCode
-		if errors.Is(err, ErrSchemaTooNew) || !errors.As(err, &code) {
-			return nil, fmt.Errorf("sqlitedriver: open %s: %w", abs, err)
-		}
-		return nil, s.wrap(ctx, "open "+abs, "", err)
+		_ = s.closeAll()
+		removeCreated(created)
+		return nil, s.fail(ctx, op, err)
 	}
 	return s, nil
 }
@@ -84,14 +109,14 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 func (s *Store) open(ctx context.Context, o Options) error {
 	dsn := dataSourceName(s.path)
 	init := connInit(o.BusyTimeout)
-	w, err := sqlite3driver.Open(dsn, init)
+	w, err := openDB(dsn, init)
 	if err != nil {
 		return err
 	}
 	s.w = sqlx.NewDb(w, "sqlite3")
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
-	r, err := sqlite3driver.Open(dsn, init)
+	r, err := openDB(dsn, init)
 	if err != nil {
 		return err
 	}
@@ -102,6 +127,42 @@ func (s *Store) open(ctx context.Context, o Options) error {
 		return err
 	}
 	return s.stmts.prepare(ctx, s.r, s.w)
+}
+
+// openDB opens a pool of connections to dsn, each with init run on it and
+// with room for the largest document (see wasmMemory).
+func openDB(dsn string, init func(*sqlite3.Conn) error) (*sql.DB, error) {
+	inner, err := (&sqlite3driver.SQLite{}).OpenConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(connector{inner: inner, init: init}), nil
+}
+
+// connector gives every connection the memory a MaxFrameSize document
+// needs, then runs init on it.
+type connector struct {
+	inner sqldriver.Connector
+	init  func(*sqlite3.Conn) error
+}
+
+func (c connector) Driver() sqldriver.Driver { return c.inner.Driver() }
+
+func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	conn, err := c.inner.Connect(sqlite3.WithMaxMemory(ctx, wasmMemory))
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := conn.(interface{ Raw() *sqlite3.Conn })
+	if !ok {
+		_ = conn.Close()
+		return nil, errors.New("sqlitedriver: the SQLite driver gave no raw connection")
+	}
+	if err := c.init(raw.Raw()); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // dataSourceName is the SQLite URI of the file: write transactions begin
@@ -148,18 +209,35 @@ PRAGMA mmap_size = 268435456;`
 // prepareFiles creates the directory (0700) and the database file and its
 // -wal and -shm companions (0600) when they are missing, so that SQLite,
 // which creates files with 0666 less the umask, finds them with private
-// modes. Existing files and directories keep their modes.
-func prepareFiles(abs string) error {
-	dir := filepath.Dir(abs)
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
+// modes. Existing files and directories keep their modes. It returns what
+// it created, deepest last.
+func prepareFiles(abs string) (created []string, err error) {
+	defer func() {
+		if err != nil {
+			removeCreated(created)
+			created = nil
 		}
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return err
+	}()
+	var missing []string
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		_, err := os.Stat(dir)
+		if err == nil {
+			break
 		}
-	} else if err != nil {
-		return err
+		if !errors.Is(err, fs.ErrNotExist) || dir == filepath.Dir(dir) {
+			return created, err
+		}
+		missing = append(missing, dir)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return created, err
+		} else if err == nil {
+			created = append(created, missing[i])
+			if err := os.Chmod(missing[i], 0o700); err != nil {
+				return created, err
+			}
+		}
 	}
 	for _, name := range []string{abs, abs + "-wal", abs + "-shm"} {
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -167,14 +245,22 @@ func prepareFiles(abs string) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return created, err
 		}
-		err = errors.Join(f.Chmod(0o600), f.Close())
-		if err != nil {
-			return err
+		created = append(created, name)
+		if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+			return created, err
 		}
 	}
-	return nil
+	return created, nil
+}
+
+// removeCreated removes what prepareFiles created, deepest first. A
+// directory that is no longer empty (another process used it) stays.
+func removeCreated(created []string) {
+	for i := len(created) - 1; i >= 0; i-- {
+		_ = os.Remove(created[i])
+	}
 }
 
 // Path returns the absolute path of the database file.
@@ -184,6 +270,34 @@ func (s *Store) Path() string { return s.path }
 // (synchronous=NORMAL in WAL mode may lose the last transactions on a power
 // failure, never corrupting the file) and is never evicted on its own.
 func (s *Store) Durable() bool { return true }
+
+// MaxFrameSize returns [MaxFrameSize], the size in bytes of the largest
+// document Put accepts.
+func (s *Store) MaxFrameSize() int64 { return MaxFrameSize }
+
+// As sets target to the store's underlying client and reports whether it
+// could. The one type it knows is **sqlx.DB: the pool of read connections
+// to the file. Writes through it are possible (they wait for the lock like
+// another process would), but frames written outside Put are outside every
+// promise of the driver.
+func (s *Store) As(target any) bool {
+	if p, ok := target.(**sqlx.DB); ok && p != nil {
+		*p = s.r
+		return true
+	}
+	return false
+}
+
+// Ping checks that the file can be read, by reading its schema version on
+// a pooled connection. It fails with driver.ErrClosed after Close and
+// driver.ErrUnavailable when the file cannot be read.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return errClosed("ping")
+	}
+	var v int
+	return s.fail(ctx, "ping", s.r.GetContext(ctx, &v, `PRAGMA user_version`))
+}
 
 // Close closes the connections. Operations still running may fail with
 // driver.ErrClosed. A second Close returns an error wrapping

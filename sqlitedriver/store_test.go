@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier/driver"
-	"github.com/stackmemoryai/tier/sqlitedriver"
 )
 
 func TestPutGetRoundTrip(t *testing.T) {
@@ -109,21 +108,21 @@ func TestBadInputChangesNothing(t *testing.T) {
 	noID := newRecord(5, `{}`)
 	noID.ID = ""
 	for name, rec := range map[string]driver.Record{"checksum": badSum, "size": badSize, "version": huge, "id": noID} {
-		if err := s.PutMany(ctx, []driver.Record{good, rec}); !errors.Is(err, sqlitedriver.ErrInvalidInput) {
-			t.Errorf("PutMany with bad %s = %v, want ErrInvalidInput", name, err)
+		if err := s.PutMany(ctx, []driver.Record{good, rec}); !errors.Is(err, driver.ErrInvalidRecord) {
+			t.Errorf("PutMany with bad %s = %v, want ErrInvalidRecord", name, err)
 		}
-		if err := s.Put(ctx, rec); !errors.Is(err, sqlitedriver.ErrInvalidInput) {
-			t.Errorf("Put with bad %s = %v, want ErrInvalidInput", name, err)
+		if err := s.Put(ctx, rec); !errors.Is(err, driver.ErrInvalidRecord) {
+			t.Errorf("Put with bad %s = %v, want ErrInvalidRecord", name, err)
 		}
 	}
 	if u, _ := s.Usage(ctx); u.Frames != 0 {
 		t.Errorf("Usage = %+v after refused writes, want nothing stored", u)
 	}
-	if err := s.Touch(ctx, []driver.Access{{ID: good.ID, Count: 0}}); !errors.Is(err, sqlitedriver.ErrInvalidInput) {
-		t.Errorf("Touch with count 0 = %v, want ErrInvalidInput", err)
+	if err := s.Touch(ctx, []driver.Access{{ID: good.ID, Count: 0}}); !errors.Is(err, driver.ErrInvalidRecord) {
+		t.Errorf("Touch with count 0 = %v, want ErrInvalidRecord", err)
 	}
-	if _, err := s.Candidates(ctx, driver.CandidateQuery{Policy: "MRU", Limit: 1}); !errors.Is(err, sqlitedriver.ErrInvalidInput) {
-		t.Errorf("Candidates with unknown policy = %v, want ErrInvalidInput", err)
+	if _, err := s.Candidates(ctx, driver.CandidateQuery{Policy: "MRU", Limit: 1}); !errors.Is(err, driver.ErrInvalidRecord) {
+		t.Errorf("Candidates with unknown policy = %v, want ErrInvalidRecord", err)
 	}
 }
 
@@ -225,7 +224,7 @@ func TestClosedStore(t *testing.T) {
 	_, gmErr := s.GetMany(ctx, []string{rec.ID})
 	_, candErr := s.Candidates(ctx, driver.CandidateQuery{Policy: driver.LRU, Limit: 1})
 	_, usageErr := s.Usage(ctx)
-	_, queryErr := s.Query(ctx, driver.Query{})
+	_, queryErr := s.Query(ctx, driver.Query{Limit: 100})
 	errs := map[string]error{
 		"Get": getErr, "GetMany": gmErr, "Candidates": candErr, "Usage": usageErr, "Query": queryErr,
 		"Put":     s.Put(ctx, rec),
@@ -290,7 +289,7 @@ func TestPingAndCompact(t *testing.T) {
 	if after := onDisk(); after*2 > full {
 		t.Errorf("file and WAL take %d bytes after deleting 3/4 of the frames and Compact, %d before; want less than half", after, full)
 	}
-	hits, err := s.Query(ctx, driver.Query{Text: "compact"})
+	hits, err := s.Query(ctx, driver.Query{Text: "compact", Limit: 100})
 	if err != nil || len(hits) != 10 {
 		t.Fatalf("search after Compact = %d hits, %v; want 10", len(hits), err)
 	}

@@ -1,0 +1,39 @@
+package sqlitedriver
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stackmemoryai/tier/driver"
+)
+
+// Delete removes frame id if its stored Version is at most upTo. Deleting
+// a missing frame, or one with a newer version, returns nil.
+func (s *Store) Delete(ctx context.Context, id string, upTo uint64) error {
+	if s.closed.Load() {
+		return errClosed("delete")
+	}
+	_, err := s.stmts.del.ExecContext(ctx, id, clampVersion(upTo))
+	return s.fail(ctx, "delete frame "+id, err)
+}
+
+// DeleteMany removes, in one transaction, each frame whose stored version
+// is at most its deletion's UpTo.
+func (s *Store) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
+	if s.closed.Load() {
+		return errClosed("delete many")
+	}
+	if len(dels) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		del := tx.StmtxContext(ctx, s.stmts.del)
+		for _, d := range dels {
+			if _, err := del.ExecContext(ctx, d.ID, clampVersion(d.UpTo)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.fail(ctx, "delete many", err)
+}
