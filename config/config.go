@@ -1,157 +1,230 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/stackmemoryai/tier"
+	"github.com/stackmemoryai/tier/redisdriver"
 )
 
-// Config is the StackMemory TierConfig: the three tiers of the spec, the
-// movement policy, and the background loop. The zero value of a field means
-// its default; [Default] returns every default filled in.
+// Config is the spec's TierConfig: the `storage` object of
+// ~/.stackmemory/config.json, as Go values. Each field documents its
+// path in the file. The zero value of a field means its default;
+// [Default] fills in those of the config itself (limits and movement),
+// while a zero driver setting (timeouts, key prefix, TTL, compression)
+// means the driver's own default, the constant named in its doc, unless the
+// connection string sets it.
 //
-// A Config is usually loaded with [Load] (file plus environment) and
-// may then be adjusted in code. [Config.Validate] names every bad field.
+// A Config is usually loaded with [Load] (file plus environment) and may
+// then be adjusted in code. [Config.Validate] names every bad field;
+// [Open] opens the chain.
 type Config struct {
-	SQLite   SQLiteConfig   `json:"sqlite"`
-	Redis    RedisConfig    `json:"redis"`
-	Postgres PostgresConfig `json:"postgres"`
+	// Enabled is storage.enabled: false turns tiering off, leaving SQLite
+	// alone (tier 1 keeps every frame; Redis and PostgreSQL are not
+	// opened, whatever their settings and the environment say). nil means
+	// true.
+	Enabled *bool
 
-	// PromotionThreshold is how many reads within PromotionWindow bring a
-	// frame from a lower tier back to tier 1. Default 3.
-	PromotionThreshold int `json:"promotionThreshold,omitempty"`
-	// PromotionWindow is the window PromotionThreshold counts reads in.
-	// Default 1 hour.
-	PromotionWindow Duration `json:"promotionWindow,omitempty"`
-	// EvictionStrategy picks which frames leave a full tier first: LRU
-	// (default), LFU or AGE.
-	EvictionStrategy tier.Policy `json:"evictionStrategy,omitempty"`
-	// BackgroundSync runs demotion, healing and catch-up in the background
-	// every SyncInterval. Default true; set false to run them only on
-	// demand (Manager.Maintain, Migrate, Compact).
-	BackgroundSync *bool `json:"backgroundSync,omitempty"`
-	// SyncInterval is the pause between background cycles. Default 1 minute.
-	SyncInterval Duration `json:"syncInterval,omitempty"`
-	// BreakerCooldown is how long a tier's circuit breaker, once tripped,
-	// fails calls at once before it lets one probe through. Default 2s.
-	BreakerCooldown Duration `json:"breakerCooldown,omitempty"`
-	// MaxFrameSize is the largest document Put accepts. Default 16 MiB.
-	MaxFrameSize ByteSize `json:"maxFrameSize,omitempty"`
+	SQLite   SQLiteConfig   // storage.tiers.sqlite
+	Redis    RedisConfig    // storage.tiers.redis
+	Postgres PostgresConfig // storage.tiers.postgres
 
-	// StatePath is the file of the manager's own bookkeeping (move
-	// journal, outbox, mover lease, statistics). Default: tier-state.db
-	// beside the SQLite file; in memory when Chain is set.
-	StatePath string `json:"statePath,omitempty"`
+	// PromotionThreshold is storage.policies.promotionThreshold: how many
+	// reads within PromotionWindow bring a frame from a lower tier back to
+	// tier 1. Default tier.DefaultPromotionThreshold (3).
+	PromotionThreshold int
+	// PromotionWindow is storage.policies.promotionWindow, the window
+	// PromotionThreshold counts reads in. Default
+	// tier.DefaultPromotionWindow (1 hour).
+	PromotionWindow Duration
+	// NoPromotion is storage.policies.promotion set to false: frames read
+	// from a lower tier stay there.
+	NoPromotion bool
+	// NoPrefetch is storage.policies.prefetch set to false: a read from a
+	// lower tier does not warm the frame's parents and session.
+	NoPrefetch bool
+	// BroughtUpShare is storage.policies.broughtUpShare, the share of
+	// tier 1's limits that copies brought up from lower tiers may hold,
+	// above 0 and at most 1. Default tier.DefaultBroughtUpShare (0.2).
+	BroughtUpShare float64
+	// EvictionStrategy is storage.policies.evictionStrategy: which frames
+	// leave a full tier first, LRU (default), LFU or AGE, in any case.
+	EvictionStrategy tier.Policy
+	// BackgroundSync is storage.policies.backgroundSync: demotion, healing
+	// and catch-up run in the background every SyncInterval. nil means
+	// true; false runs them only on demand (Manager.Maintain, Migrate,
+	// Compact).
+	BackgroundSync *bool
+	// SyncInterval is storage.policies.syncInterval, the pause between
+	// background cycles, at least one second. Default
+	// tier.DefaultSyncInterval (1 minute).
+	SyncInterval Duration
+
+	// BreakerCooldown is storage.breakerCooldown: how long a tier's
+	// circuit breaker, once tripped, fails calls at once before it lets one
+	// probe through. Default tier.DefaultBreakerCooldown (2s).
+	BreakerCooldown Duration
+	// MaxFrameSize is storage.maxFrameSize, the largest document Put
+	// accepts. Default tier.DefaultMaxFrameSize (16 MiB); it may not
+	// exceed what a tier of the chain holds (pgdriver.MaxFrameSize).
+	MaxFrameSize ByteSize
+	// StatePath is storage.statePath, the file of the manager's own
+	// bookkeeping (move journal, outbox, mover lease, statistics). Default:
+	// tier-state.db beside the tier 1 file. Relative paths and ~/ work as
+	// for SQLite.Path.
+	StatePath string
 
 	// Logger receives the library's log events. Default: slog.Default().
-	Logger *slog.Logger `json:"-"`
-	// Hooks let a host feed its own metrics. Not read from config files.
-	Hooks tier.Hooks `json:"-"`
+	// Not read from config.json.
+	Logger *slog.Logger
+	// Hooks let a host feed its own metrics. Not read from config.json.
+	Hooks tier.Hooks
+
+	// from remembers where the connection strings and the SQLite path
+	// came from, for error messages.
+	from sources
 }
 
-// SQLiteConfig configures the hot tier, an embedded SQLite file.
+// SQLiteConfig is storage.tiers.sqlite, tier 1: an embedded SQLite file,
+// or an upstream StackMemory context.db adopted in place.
 type SQLiteConfig struct {
-	// Path of the database file. Default ~/.stackmemory/frames.db.
-	Path string `json:"path,omitempty"`
-	// MaxSize is the byte budget of the tier. Default 500 MB.
-	MaxSize ByteSize `json:"maxSize,omitempty"`
-	// MaxFrames is the frame budget of the tier. Default 1000.
-	MaxFrames int64 `json:"maxFrames,omitempty"`
-	// MaxAge moves frames not read for this long to the next tier.
-	// Default 24 hours.
-	MaxAge Duration `json:"maxAge,omitempty"`
+	// Path is storage.tiers.sqlite.path, the database file: a path
+	// (relative to the working directory, or starting with ~/), or a
+	// sqlite: URL (see sqlitedriver.ParseURL). A path naming an upstream
+	// StackMemory context.db (contextdb.IsContextDB) tiers that file in
+	// place with package contextdb. Default ~/.stackmemory/frames.db.
+	// STACKMEMORY_SQLITE_PATH overrides it.
+	Path string
+	// MaxSize is storage.tiers.sqlite.maxSize, the byte budget of the
+	// tier. Default DefaultSQLiteMaxSize; NoLimit for none.
+	MaxSize ByteSize
+	// MaxFrames is storage.tiers.sqlite.maxFrames, the frame budget of the
+	// tier. Default DefaultSQLiteMaxFrames; NoLimit for none.
+	MaxFrames int64
+	// MaxAge is storage.tiers.sqlite.maxAge: frames not read for this long
+	// move to the next tier. Default DefaultSQLiteMaxAge; NoLimit for none.
+	MaxAge Duration
+	// BusyTimeout is storage.tiers.sqlite.busyTimeout, how long a write
+	// waits for another process's lock. Default
+	// sqlitedriver.DefaultBusyTimeout (contextdb.DefaultBusyTimeout).
+	BusyTimeout Duration
 }
 
-// RedisConfig configures the warm tier. It is used only when URL is set
-// and the host imported the redisdriver package.
+// RedisConfig is storage.tiers.redis, tier 2: a Redis cache shared between
+// machines, with redisdriver.
 type RedisConfig struct {
-	// URL of the Redis server, like redis://:password@host:6379/0.
-	URL string `json:"url,omitempty"`
-	// TTL of a frame's keys, renewed on access. Default 24 hours.
-	TTL Seconds `json:"ttl,omitempty"`
-	// MaxAge moves frames not read for this long to the next tier.
-	// Default 7 days.
-	MaxAge Duration `json:"maxAge,omitempty"`
-	// MaxSize is the byte budget of the tier. Default 1 GB.
-	MaxSize ByteSize `json:"maxSize,omitempty"`
-	// KeyPrefix namespaces the keys. Default "sm:".
-	KeyPrefix string `json:"keyPrefix,omitempty"`
-	// Timeout bounds a call on one frame; calls on many frames get ten
-	// times as long (at least 5s). Default 50ms, the spec's SLA.
-	Timeout Duration `json:"timeout,omitempty"`
+	// Enabled is storage.tiers.redis.enabled. nil means "when URL is set";
+	// false leaves the tier out even with a URL; true requires a URL.
+	// A URL from the environment turns the tier on.
+	Enabled *bool
+	// URL is storage.tiers.redis.connectionString, like
+	// redis://:password@host:6379/0 (see redisdriver.ParseURL for its
+	// parameters). STACKMEMORY_REDIS_URL overrides it.
+	URL string
+	// TTL is storage.tiers.redis.ttl, the time to live of a frame's keys,
+	// renewed on access; at least one second. Default
+	// redisdriver.DefaultTTL (24 hours).
+	TTL Duration
+	// MaxSize is storage.tiers.redis.maxSize, the byte budget of the tier.
+	// Default DefaultRedisMaxSize; NoLimit for none.
+	MaxSize ByteSize
+	// MaxFrames is storage.tiers.redis.maxFrames, the frame budget of the
+	// tier. Default none.
+	MaxFrames int64
+	// MaxAge is storage.tiers.redis.maxAge: frames not read for this long
+	// move to the next tier. Default DefaultRedisMaxAge; NoLimit for none.
+	MaxAge Duration
+	// KeyPrefix is storage.tiers.redis.keyPrefix, the namespace of the
+	// keys; no '{' or '}'. Default redisdriver.DefaultPrefix ("sm:").
+	KeyPrefix string
+	// Durable is storage.tiers.redis.durable: the Redis persists its data
+	// and never evicts (appendonly, noeviction), so frames get no TTL and
+	// it may hold a frame's only copy.
+	Durable bool
+	// Timeout is storage.tiers.redis.timeout, the bound of a call on one
+	// frame. Default redisdriver.DefaultTimeout (50ms, the spec's SLA).
+	Timeout Duration
+	// BatchTimeout is storage.tiers.redis.batchTimeout, the bound of a call
+	// on many frames. Default redisdriver.DefaultBatchTimeout.
+	BatchTimeout Duration
 }
 
-// PostgresConfig configures the cold tier. It is used only when URL is set
-// and the host imported the pgdriver package.
+// PostgresConfig is storage.tiers.postgres, tier 3: the PostgreSQL archive,
+// with pgdriver.
 type PostgresConfig struct {
-	// URL of the database, like postgres://user:password@host/db.
-	URL string `json:"url,omitempty"`
-	// CompressionLevel is the brotli quality (0-11) of archived documents.
-	// Default 6.
-	CompressionLevel *int `json:"compressionLevel,omitempty"`
-	// RetentionDays deletes archived frames older than this many days;
-	// 0 (the default) keeps them forever.
-	RetentionDays int `json:"retentionDays,omitempty"`
-	// Timeout bounds a call on one frame; calls on many frames get ten
-	// times as long (at least 5s). Default 200ms, the spec's SLA.
-	Timeout Duration `json:"timeout,omitempty"`
+	// Enabled is storage.tiers.postgres.enabled, under the rules of
+	// RedisConfig.Enabled.
+	Enabled *bool
+	// URL is storage.tiers.postgres.connectionString, like
+	// postgres://user:password@host/db (see pgdriver.ParseURL for its
+	// parameters). STACKMEMORY_POSTGRES_URL overrides it.
+	URL string
+	// CompressionLevel is storage.tiers.postgres.compressionLevel, the
+	// brotli quality of archived documents: 1 (fastest) to 11 (smallest),
+	// 0 to store them uncompressed. nil means pgdriver.DefaultCompression.
+	// Frames that reach the archive through Redis keep Redis's compression.
+	CompressionLevel *int
+	// CompressMin is storage.tiers.postgres.compressMin, the size from
+	// which documents are compressed. Default pgdriver.DefaultCompressMin.
+	CompressMin ByteSize
+	// RetentionDays is storage.tiers.postgres.retentionDays: compaction
+	// deletes archived frames created more than this many days ago. 0 (the
+	// default) keeps them forever.
+	RetentionDays int
+	// Timeout is storage.tiers.postgres.timeout, the deadline of a call on
+	// one frame. Default pgdriver.DefaultTimeout (200ms, the spec's SLA).
+	Timeout Duration
+	// BatchTimeout is storage.tiers.postgres.batchTimeout, the deadline of
+	// a query or a call on many frames. Default
+	// pgdriver.DefaultBatchTimeout.
+	BatchTimeout Duration
 }
 
-// Defaults of the StackMemory spec.
+// Defaults of the StackMemory spec for the tiers' limits. The drivers'
+// settings default to the drivers' own constants.
 const (
-	DefaultSQLiteMaxSize      = 500 * MB
-	DefaultSQLiteMaxFrames    = 1000
-	DefaultSQLiteMaxAge       = 24 * time.Hour
-	DefaultRedisTTL           = 24 * time.Hour
-	DefaultRedisMaxAge        = 7 * 24 * time.Hour
-	DefaultRedisMaxSize       = 1 * GB
-	DefaultRedisKeyPrefix     = "sm:"
-	DefaultCompressionLevel   = 6
-	DefaultPromotionThreshold = 3
-	DefaultPromotionWindow    = time.Hour
-	DefaultSyncInterval       = time.Minute
-	DefaultBreakerCooldown    = 2 * time.Second
-	DefaultRedisTimeout       = 50 * time.Millisecond
-	DefaultPostgresTimeout    = 200 * time.Millisecond
+	DefaultSQLiteMaxSize   = 500 * MB
+	DefaultSQLiteMaxFrames = 1000
+	DefaultSQLiteMaxAge    = 24 * time.Hour
+	DefaultRedisMaxAge     = 7 * 24 * time.Hour
+	DefaultRedisMaxSize    = 1 * GB
 )
 
+// DefaultRedisTimeout is redisdriver.DefaultTimeout.
+//
+// Deprecated: use redisdriver.DefaultTimeout, the one default.
+const DefaultRedisTimeout = redisdriver.DefaultTimeout
+
 // Default returns the spec's defaults: SQLite alone, LRU eviction,
-// background sync every minute.
+// background sync every minute, every limit and movement setting filled in.
 func Default() Config {
 	var c Config
 	c.fillDefaults()
 	return c
 }
 
+// fillDefaults sets the config's own defaults in zero fields. Driver
+// settings stay zero: the driver (or the connection string) decides them.
 func (c *Config) fillDefaults() {
+	if c.Enabled == nil {
+		c.Enabled = ptr(true)
+	}
 	setIfZero(&c.SQLite.MaxSize, DefaultSQLiteMaxSize)
 	setIfZero(&c.SQLite.MaxFrames, DefaultSQLiteMaxFrames)
 	setIfZero(&c.SQLite.MaxAge, Duration(DefaultSQLiteMaxAge))
-	setIfZero(&c.Redis.TTL, Seconds(DefaultRedisTTL))
 	setIfZero(&c.Redis.MaxAge, Duration(DefaultRedisMaxAge))
 	setIfZero(&c.Redis.MaxSize, DefaultRedisMaxSize)
-	setIfZero(&c.Redis.KeyPrefix, DefaultRedisKeyPrefix)
-	setIfZero(&c.Redis.Timeout, Duration(DefaultRedisTimeout))
-	setIfZero(&c.Postgres.Timeout, Duration(DefaultPostgresTimeout))
-	if c.Postgres.CompressionLevel == nil {
-		level := DefaultCompressionLevel
-		c.Postgres.CompressionLevel = &level
-	}
-	setIfZero(&c.PromotionThreshold, DefaultPromotionThreshold)
-	setIfZero(&c.PromotionWindow, Duration(DefaultPromotionWindow))
+	setIfZero(&c.PromotionThreshold, tier.DefaultPromotionThreshold)
+	setIfZero(&c.PromotionWindow, Duration(tier.DefaultPromotionWindow))
+	setIfZero(&c.BroughtUpShare, tier.DefaultBroughtUpShare)
 	setIfZero(&c.EvictionStrategy, tier.LRU)
 	if c.BackgroundSync == nil {
-		on := true
-		c.BackgroundSync = &on
+		c.BackgroundSync = ptr(true)
 	}
-	setIfZero(&c.SyncInterval, Duration(DefaultSyncInterval))
+	setIfZero(&c.SyncInterval, Duration(tier.DefaultSyncInterval))
+	setIfZero(&c.BreakerCooldown, Duration(tier.DefaultBreakerCooldown))
 	setIfZero(&c.MaxFrameSize, tier.DefaultMaxFrameSize)
-	setIfZero(&c.BreakerCooldown, Duration(DefaultBreakerCooldown))
 }
 
 func setIfZero[T comparable](p *T, v T) {
@@ -161,82 +234,4 @@ func setIfZero[T comparable](p *T, v T) {
 	}
 }
 
-// Validate checks c after filling defaults, and reports every bad field at
-// once: the error wraps tier.ErrBadConfig and one *FieldError per field
-// (errors.As finds the first; the message lists all). It never includes a
-// URL's password.
-func (c Config) Validate() error {
-	c.fillDefaults()
-	var errs []error
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, &tier.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
-	if c.SQLite.MaxSize < 0 {
-		bad("sqlite.maxSize", "must not be negative")
-	}
-	if c.SQLite.MaxFrames < 0 {
-		bad("sqlite.maxFrames", "must not be negative")
-	}
-	if c.SQLite.MaxAge < 0 {
-		bad("sqlite.maxAge", "must not be negative")
-	}
-	if c.Redis.TTL < 0 {
-		bad("redis.ttl", "must not be negative")
-	} else if c.Redis.TTL > 0 && c.Redis.TTL < Seconds(time.Second) {
-		bad("redis.ttl", "must be at least one second")
-	}
-	if c.Redis.MaxAge < 0 {
-		bad("redis.maxAge", "must not be negative")
-	} else if c.Redis.MaxAge > 0 && c.SQLite.MaxAge > 0 && c.Redis.MaxAge < c.SQLite.MaxAge {
-		bad("redis.maxAge", "%s is shorter than sqlite.maxAge %s: the warm tier would keep frames for less time than the hot tier",
-			time.Duration(c.Redis.MaxAge), time.Duration(c.SQLite.MaxAge))
-	}
-	if c.Redis.Timeout < 0 || c.Postgres.Timeout < 0 {
-		bad("timeout", "must not be negative")
-	}
-	if c.Redis.MaxSize < 0 {
-		bad("redis.maxSize", "must not be negative")
-	}
-	for _, u := range []struct {
-		field, url string
-		schemes    []string
-	}{
-		{"redis.url", c.Redis.URL, []string{"redis", "rediss"}},
-		{"postgres.url", c.Postgres.URL, []string{"postgres", "postgresql"}},
-	} {
-		if u.url == "" {
-			continue
-		}
-		if scheme, _, ok := strings.Cut(u.url, "://"); !ok || !slices.Contains(u.schemes, scheme) {
-			bad(u.field, "%q is not a %s:// URL", tier.Redact(u.url), u.schemes[0])
-		}
-	}
-	if l := *c.Postgres.CompressionLevel; l < 0 || l > 11 {
-		bad("postgres.compressionLevel", "%d is outside 0-11", l)
-	}
-	if c.Postgres.RetentionDays < 0 {
-		bad("postgres.retentionDays", "must not be negative")
-	}
-	if c.PromotionThreshold < 1 {
-		bad("promotionThreshold", "must be at least 1")
-	}
-	if c.PromotionWindow < 0 {
-		bad("promotionWindow", "must not be negative")
-	}
-	if _, err := tier.ParsePolicy(string(c.EvictionStrategy)); err != nil {
-		bad("evictionStrategy", "%q is not one of LRU, LFU, AGE", string(c.EvictionStrategy))
-	}
-	if c.SyncInterval < Duration(time.Second) {
-		bad("syncInterval", "must be at least one second")
-	}
-	if c.BreakerCooldown < 0 {
-		bad("breakerCooldown", "must not be negative")
-	}
-	if c.MaxFrameSize < 2 {
-		bad("maxFrameSize", "must be at least 2 bytes")
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: %w", tier.ErrBadConfig, errors.Join(errs...))
-}
+func ptr[T any](v T) *T { return &v }

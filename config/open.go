@@ -2,146 +2,203 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackmemoryai/tier"
-	_ "github.com/stackmemoryai/tier/pgdriver"    // postgres://, postgresql://
-	_ "github.com/stackmemoryai/tier/redisdriver" // redis://, rediss://
+	"github.com/stackmemoryai/tier/contextdb"
+	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/pgdriver"
+	"github.com/stackmemoryai/tier/redisdriver"
 	"github.com/stackmemoryai/tier/sqlitedriver"
 )
 
-// Open opens a Manager over the chain c describes: SQLite, then Redis and
-// PostgreSQL when their URLs are set. It validates c first; a bad config
-// changes nothing on disk.
+// Open opens a Manager over the chain c describes: tier 1 (SQLite, or an
+// upstream context.db), then Redis and PostgreSQL when they are on. It
+// needs no other import.
+//
+// Open validates c first, every connection string and path included, then
+// connects to PostgreSQL and Redis before it opens tier 1, so a bad config,
+// an unknown database or refused credentials leave nothing on disk: those
+// errors wrap tier.ErrBadConfig (and driver.ErrBadDSN) and name the field
+// or environment variable to fix. A Redis or PostgreSQL that cannot be
+// reached does not stop Open: the Manager starts without it (local-only
+// mode) and connects when it comes up.
 func Open(ctx context.Context, c Config) (*tier.Manager, error) {
 	tc, err := c.Tier()
 	if err != nil {
 		return nil, err
 	}
-	return tier.Open(ctx, tc)
-}
-
-// Tier returns the tier.Config of the chain c describes, with c's
-// movement settings, for a host that wants to adjust it before tier.Open.
-func (c Config) Tier() (tier.Config, error) {
-	c.fillDefaults()
-	if err := c.Validate(); err != nil {
-		return tier.Config{}, err
+	var opened []driver.Tier
+	closeOpened := func() {
+		for _, t := range opened {
+			_ = t.Close()
+		}
 	}
-	specs, err := chainSpecs(c)
+	for i := len(tc.Tiers) - 1; i >= 1; i-- {
+		s := &tc.Tiers[i]
+		t, err := s.Open(ctx)
+		switch {
+		case err == nil:
+			s.Tier, s.Open = t, nil
+			opened = append(opened, t)
+		case errors.Is(err, tier.ErrUnavailable) && ctx.Err() == nil:
+			s.Open = failedOnce(err, s.Open)
+		default:
+			closeOpened()
+			return nil, err
+		}
+	}
+	m, err := tier.Open(ctx, tc)
 	if err != nil {
-		return tier.Config{}, err
-	}
-	statePath, err := statePathFor(c)
-	if err != nil {
-		return tier.Config{}, err
-	}
-	return tier.Config{
-		Tiers:              specs,
-		PromotionThreshold: c.PromotionThreshold,
-		PromotionWindow:    time.Duration(c.PromotionWindow),
-		EvictionStrategy:   c.EvictionStrategy,
-		ManualMaintenance:  !*c.BackgroundSync,
-		SyncInterval:       time.Duration(c.SyncInterval),
-		BreakerCooldown:    time.Duration(c.BreakerCooldown),
-		MaxFrameSize:       int64(c.MaxFrameSize),
-		StatePath:          statePath,
-		Logger:             c.Logger,
-		Hooks:              c.Hooks,
-	}, nil
-}
-
-// statePathFor picks the state file: StatePath, else tier-state.db beside
-// the SQLite file.
-func statePathFor(c Config) (string, error) {
-	if c.StatePath != "" {
-		return expandHome(c.StatePath)
-	}
-	if c.SQLite.Path != "" {
-		p, err := expandHome(c.SQLite.Path)
-		return filepath.Join(filepath.Dir(p), "tier-state.db"), err
-	}
-	dir, err := DefaultDir()
-	return filepath.Join(dir, "tier-state.db"), err
-}
-
-// expandHome replaces a leading "~/" with the home directory.
-func expandHome(path string) (string, error) {
-	rest, ok := strings.CutPrefix(path, "~/")
-	if !ok {
-		return path, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("%w: %q: %v", tier.ErrBadConfig, path, err)
-	}
-	return filepath.Join(home, rest), nil
-}
-
-// chainSpecs turns c into the list of tiers to open.
-func chainSpecs(c Config) ([]tier.TierSpec, error) {
-	path, err := expandHome(c.SQLite.Path)
-	if err != nil {
+		closeOpened()
 		return nil, err
 	}
-	hot := sqlitedriver.Scheme + "://"
-	if path != "" {
-		hot = (&url.URL{Scheme: sqlitedriver.Scheme, Path: path}).String()
-	}
-	specs := []tier.TierSpec{{
-		Name: "sqlite",
-		URL:  hot,
-		Limits: tier.Limits{
-			MaxFrames: c.SQLite.MaxFrames,
-			MaxBytes:  int64(c.SQLite.MaxSize),
-			MaxIdle:   time.Duration(c.SQLite.MaxAge),
-		},
-	}}
-	if c.Redis.URL != "" {
-		u, err := withParams(c.Redis.URL, map[string]string{
-			"prefix": c.Redis.KeyPrefix,
-			"ttl":    time.Duration(c.Redis.TTL).String(),
-		})
-		if err != nil {
-			return nil, err
-		}
-		specs = append(specs, tier.TierSpec{Name: "redis", URL: u, Timeout: time.Duration(c.Redis.Timeout), Limits: tier.Limits{
-			MaxBytes: int64(c.Redis.MaxSize),
-			MaxIdle:  time.Duration(c.Redis.MaxAge),
-		}})
-	}
-	if c.Postgres.URL != "" {
-		// Brotli quality 0 and 1 are both "fastest"; the driver takes 1-11.
-		params := map[string]string{"compression": fmt.Sprint(max(*c.Postgres.CompressionLevel, 1))}
-		if c.Postgres.RetentionDays > 0 {
-			params["retention_days"] = fmt.Sprint(c.Postgres.RetentionDays)
-		}
-		u, err := withParams(c.Postgres.URL, params)
-		if err != nil {
-			return nil, err
-		}
-		specs = append(specs, tier.TierSpec{Name: "postgres", URL: u, Timeout: time.Duration(c.Postgres.Timeout)})
-	}
-	return specs, nil
+	return m, nil
 }
 
-// withParams adds query parameters the URL does not set already.
-func withParams(raw string, params map[string]string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return "", fmt.Errorf("%w: %q is not a URL with a scheme", tier.ErrBadConfig, tier.Redact(raw))
+// failedOnce returns open, except that its first call returns err at
+// once: the tier was just found unreachable, and the manager need not
+// wait for it a second time before starting without it.
+func failedOnce(err error, open func(context.Context) (driver.Tier, error)) func(context.Context) (driver.Tier, error) {
+	var called atomic.Bool
+	return func(ctx context.Context) (driver.Tier, error) {
+		if !called.Swap(true) {
+			return nil, err
+		}
+		return open(ctx)
 	}
-	q := u.Query()
-	for k, v := range params {
-		if !q.Has(k) {
-			q.Set(k, v)
+}
+
+// Tier returns the tier.Config of the chain c describes, for a host that
+// wants to adjust it before tier.Open. Each tier is opened by its driver's
+// Open with the options built here (TierSpec.Open), and its Scheme names
+// the driver in Status. Tier validates c like [Config.Validate] and reads
+// (never writes) tier 1's file, to tell an upstream context.db from a
+// SQLite file. tier.Open opens tier 1 first: use [Open] to have the
+// connection strings of the lower tiers checked before any file is
+// created.
+func (c Config) Tier() (tier.Config, error) {
+	pl, err := c.plan()
+	if err != nil {
+		return tier.Config{}, err
+	}
+	cc := pl.c
+	specs := []tier.TierSpec{pl.hot.spec(cc)}
+	if r := pl.redis; r != nil {
+		specs = append(specs, r.spec())
+	}
+	if g := pl.postgres; g != nil {
+		specs = append(specs, g.spec())
+	}
+	tc := tier.Config{
+		Tiers:              specs,
+		PromotionThreshold: cc.PromotionThreshold,
+		PromotionWindow:    time.Duration(cc.PromotionWindow),
+		NoPromotion:        cc.NoPromotion,
+		NoPrefetch:         cc.NoPrefetch,
+		BroughtUpShare:     cc.BroughtUpShare,
+		EvictionStrategy:   cc.EvictionStrategy,
+		ManualMaintenance:  !*cc.BackgroundSync,
+		SyncInterval:       time.Duration(cc.SyncInterval),
+		BreakerCooldown:    time.Duration(cc.BreakerCooldown),
+		MaxFrameSize:       int64(cc.MaxFrameSize),
+		StatePath:          pl.statePath,
+		Logger:             cc.Logger,
+		Hooks:              cc.Hooks,
+	}
+	if err := tc.Validate(); err != nil {
+		return tier.Config{}, err
+	}
+	return tc, nil
+}
+
+// spec returns tier 1: package contextdb when the file is an upstream
+// StackMemory context.db, sqlitedriver otherwise.
+func (h hotPlan) spec(c Config) tier.TierSpec {
+	s := tier.TierSpec{
+		Name:   "sqlite",
+		Scheme: sqlitedriver.Scheme,
+		Limits: tier.Limits{
+			MaxFrames: limitOf(c.SQLite.MaxFrames),
+			MaxBytes:  limitOf(int64(c.SQLite.MaxSize)),
+			MaxIdle:   time.Duration(limitOf(int64(c.SQLite.MaxAge))),
+		},
+	}
+	if !h.contextDB {
+		// A missing or unreadable file is not a context.db: sqlitedriver
+		// creates the first and reports the second.
+		if is, err := contextdb.IsContextDB(h.opts.Path); err == nil && is {
+			h.contextDB = true
 		}
 	}
-	u.RawQuery = q.Encode()
-	return u.String(), nil
+	if h.contextDB {
+		s.Scheme = contextdb.Scheme
+		opts := contextdb.Options{Path: h.opts.Path, BusyTimeout: h.opts.BusyTimeout, MaxConns: h.opts.MaxConns}
+		s.Open = func(ctx context.Context) (driver.Tier, error) {
+			st, err := contextdb.Open(ctx, opts)
+			if err != nil {
+				return nil, h.blame(err)
+			}
+			return st, nil
+		}
+		return s
+	}
+	opts := h.opts
+	s.Open = func(ctx context.Context) (driver.Tier, error) {
+		st, err := sqlitedriver.Open(ctx, opts)
+		if err != nil {
+			return nil, h.blame(err)
+		}
+		return st, nil
+	}
+	return s
+}
+
+func (h hotPlan) blame(err error) error { return blame(h.from, h.raw, err) }
+
+func (r *redisPlan) spec() tier.TierSpec {
+	opts := r.opts
+	return tier.TierSpec{
+		Name:   "redis",
+		Scheme: r.scheme,
+		Limits: r.limits,
+		Open: func(ctx context.Context) (driver.Tier, error) {
+			st, err := redisdriver.Open(ctx, opts)
+			if err != nil {
+				return nil, blame(r.from, r.raw, err)
+			}
+			return st, nil
+		},
+	}
+}
+
+func (g *postgresPlan) spec() tier.TierSpec {
+	return tier.TierSpec{
+		Name:   "postgres",
+		Scheme: "postgres",
+		Open: func(ctx context.Context) (driver.Tier, error) {
+			opts := g.opts
+			opts.Pool = g.opts.Pool.Copy() // a pool takes its config for itself
+			st, err := pgdriver.Open(ctx, opts)
+			if err != nil {
+				return nil, blame(g.from, g.raw, err)
+			}
+			return st, nil
+		},
+	}
+}
+
+// blame names where a tier's connection string or path came from in an
+// error of its driver. A string the driver refused (driver.ErrBadDSN: an
+// unknown database, refused credentials, not a context.db) is a config
+// error, wrapping tier.ErrBadConfig; other errors (unreachable, locked)
+// keep their kind.
+func blame(from, raw string, err error) error {
+	if errors.Is(err, driver.ErrBadDSN) {
+		return fmt.Errorf("%w: %w", tier.ErrBadConfig, fieldCause(from, raw, err))
+	}
+	return fmt.Errorf("%s %s: %w", from, quote(tier.Redact(raw)), err)
 }
