@@ -75,10 +75,12 @@ func (m *Manager) Warm(ctx context.Context, opts WarmOptions) (WarmReport, error
 // after Close.
 func (m *Manager) Status(ctx context.Context) (Status, error) {
 	st, err := m.e.Status(ctx)
-	out := Status{PendingChanges: st.PendingChanges, PendingMoves: st.PendingMoves, Stuck: st.Stuck}
+	out := Status{PendingChanges: st.PendingChanges, PendingMoves: st.PendingMoves, Stuck: st.Stuck,
+		Replication: ReplicationStatus(st.Replication), Coherence: CoherenceStatus(st.Coherence)}
 	for _, t := range st.Tiers {
 		out.Tiers = append(out.Tiers, TierStatus{Level: t.Level, Name: t.Name, Driver: t.Driver, Durable: t.Durable,
-			Frames: t.Frames, Bytes: t.Bytes, Healthy: t.Healthy, Breaker: t.Breaker, Error: t.Error, Limits: Limits(t.Limits)})
+			Frames: t.Frames, Bytes: t.Bytes, Healthy: t.Healthy, Breaker: t.Breaker, Error: t.Error, Limits: Limits(t.Limits),
+			BroughtUp: t.BroughtUp, Protected: t.Protected, Backlog: t.Backlog})
 	}
 	return out, err
 }
@@ -88,7 +90,8 @@ func (m *Manager) Status(ctx context.Context) (Status, error) {
 func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 	st, err := m.e.Stats(ctx)
 	out := Stats{Reads: st.Reads, Misses: st.Misses, HotHitRatio: st.HotHitRatio, MovesDown: st.MovesDown,
-		MovesUp: st.MovesUp, BackgroundTime: st.BackgroundTime, CompressedBytes: st.CompressedBytes, BytesSaved: st.BytesSaved}
+		MovesUp: st.MovesUp, BackgroundTime: st.BackgroundTime, CompressedBytes: st.CompressedBytes, BytesSaved: st.BytesSaved,
+		Evictions: st.Evictions, Replicated: st.Replicated, PromotionsSkipped: st.PromotionsSkipped}
 	for _, t := range st.Tiers {
 		ts := TierStats{Level: t.Level, Name: t.Name, Reads: t.Reads, MovedIn: t.MovedIn, MovedOut: t.MovedOut,
 			Failures: t.Failures, BreakerTrips: t.BreakerTrips}

@@ -12,7 +12,44 @@ type Status struct {
 	// next maintenance cycle).
 	PendingMoves int `json:"pending_moves"`
 	// Stuck explains tiers over their limits whose frames cannot move.
+	// It is worked out from the tiers' usage, so every process sees it.
 	Stuck []string `json:"stuck,omitempty"`
+	// Replication describes early replication to the shared tiers, in
+	// this process.
+	Replication ReplicationStatus `json:"replication"`
+	// Coherence describes how first-tier copies are kept from going stale
+	// when other machines write the shared tiers, in this process.
+	Coherence CoherenceStatus `json:"coherence"`
+}
+
+// ReplicationStatus describes early replication (Config.ReplicationLag).
+type ReplicationStatus struct {
+	// On is false when there is no tier below, or NoReplication is set.
+	On bool `json:"on"`
+	// Queued counts frames written and not yet copied to the shared
+	// tiers.
+	Queued int `json:"queued"`
+	// Replicated counts frames copied since the Manager opened; LagP50 and
+	// LagP99 are the time from a write to its copy (within 41 %).
+	Replicated int64         `json:"replicated"`
+	LagP50     time.Duration `json:"lag_p50_ns"`
+	LagP99     time.Duration `json:"lag_p99_ns"`
+}
+
+// CoherenceStatus describes the invalidation of first-tier copies.
+type CoherenceStatus struct {
+	// Channel is "live" while a shared tier's change notifications are
+	// received, "down" while they cannot be (every first-tier copy is then
+	// revalidated before it is served), "none" when no tier of the chain
+	// can notify (the chain is assumed to be this machine's alone).
+	Channel string `json:"channel"`
+	// Invalidations counts frames named by change notifications;
+	// Revalidations the first-tier copies compared with the shared tiers;
+	// Dropped the copies removed because another machine had updated or
+	// deleted the frame.
+	Invalidations int64 `json:"invalidations"`
+	Revalidations int64 `json:"revalidations"`
+	Dropped       int64 `json:"dropped"`
 }
 
 // TierStatus describes one tier.
@@ -30,6 +67,14 @@ type TierStatus struct {
 	// Error says why the tier is unhealthy; it never contains credentials.
 	Error  string `json:"error,omitempty"`
 	Limits Limits `json:"limits"`
+	// BroughtUp counts copies brought up to the first tier by this
+	// process (promotion, pre-fetch, Warm) that it still holds; Protected
+	// those still within the promotion window (demoted last).
+	BroughtUp int `json:"brought_up"`
+	Protected int `json:"protected"`
+	// Backlog is how many frames must leave the tier for it to fit its
+	// limits (estimated from the mean frame size for the byte limit).
+	Backlog int `json:"backlog"`
 }
 
 // Stats is what the managers of a state file did, added up over every
@@ -50,6 +95,16 @@ type Stats struct {
 	// down; BytesSaved is how much smaller they are once compressed.
 	CompressedBytes int64 `json:"compressed_bytes"`
 	BytesSaved      int64 `json:"bytes_saved"`
+	// Evictions counts frames that left a tier by a local delete, their
+	// copies below being in place already (replicated early, or brought
+	// up unchanged): the cheap kind of demotion, included in MovesDown.
+	Evictions int64 `json:"evictions"`
+	// Replicated counts frames copied early to the shared tiers.
+	Replicated int64 `json:"replicated"`
+	// PromotionsSkipped counts promotions not made: the copies brought up
+	// held their whole share, or the first tier was full and nothing in it
+	// could leave by a local delete.
+	PromotionsSkipped int64 `json:"promotions_skipped"`
 }
 
 // TierStats describes the work of one tier.

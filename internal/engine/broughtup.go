@@ -57,6 +57,19 @@ func (b *broughtUp) usage() (frames int, bytes int64) {
 	return len(b.copies), b.bytes
 }
 
+// counts returns how many copies are held, and how many of them came up
+// less than window ago.
+func (b *broughtUp) counts(now time.Time, window time.Duration) (held, protected int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, c := range b.copies {
+		if now.Sub(c.at) < window {
+			protected++
+		}
+	}
+	return len(b.copies), protected
+}
+
 // protected reports whether the frame came up less than window ago.
 func (b *broughtUp) protected(id string, now time.Time, window time.Duration) bool {
 	b.mu.Lock()

@@ -52,9 +52,6 @@ type Engine struct {
 	fetches    singleflight.Group // concurrent Gets of one frame below tier 1
 	prefetches singleflight.Group // pre-fetches, one per session at a time
 
-	stuckMu sync.Mutex
-	stuck   []string // why tiers over their limits cannot demote
-
 	stop      context.CancelFunc // stops the background loops
 	taskCtx   context.Context    // context of one-off background tasks
 	stopTasks context.CancelFunc // cancels taskCtx

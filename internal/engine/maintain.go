@@ -152,7 +152,6 @@ func (m *Engine) maintain(ctx context.Context) (MaintenanceReport, error) {
 			break
 		}
 	}
-	m.setStuck(rep.Stuck)
 	return rep, errors.Join(errs...)
 }
 
@@ -223,7 +222,7 @@ func (m *Engine) demote(ctx context.Context, l *link, budget int) (demotion, err
 	}
 	if !ok {
 		if over > 0 {
-			d.stuck = fmt.Sprintf("%s is over its limits by %d frames but cannot demote: %s", l, over, why)
+			d.stuck = stuckReason(l, over, why)
 		}
 		return d, nil
 	}

@@ -189,8 +189,11 @@ type Stats struct {
 	BackgroundTime time.Duration `json:"background_ns"`
 	// CompressedBytes is the size of the documents compressed on their way
 	// down; BytesSaved is how much smaller they are once compressed.
-	CompressedBytes int64 `json:"compressed_bytes"`
-	BytesSaved      int64 `json:"bytes_saved"`
+	CompressedBytes   int64 `json:"compressed_bytes"`
+	BytesSaved        int64 `json:"bytes_saved"`
+	Evictions         int64
+	Replicated        int64
+	PromotionsSkipped int64
 }
 
 // TierStats describes the work of one tier.
@@ -271,6 +274,12 @@ func (m *Engine) buildStats(raw map[string]int64) Stats {
 			st.BytesSaved += v
 		case key == "compress.enc":
 			st.BytesSaved -= v
+		case key == "evicted":
+			st.Evictions += v
+		case key == "replicated":
+			st.Replicated += v
+		case key == "promotions.skipped":
+			st.PromotionsSkipped += v
 		case parts[0] == "reads" && len(parts) == 2:
 			if t := tierAt(parts[1]); t != nil {
 				t.Reads += v

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/stackmemoryai/tier/driver"
 )
@@ -17,7 +19,26 @@ type Status struct {
 	// next maintenance cycle).
 	PendingMoves int `json:"pending_moves"`
 	// Stuck explains tiers over their limits whose frames cannot move.
-	Stuck []string `json:"stuck,omitempty"`
+	Stuck       []string `json:"stuck,omitempty"`
+	Replication ReplicationStatus
+	Coherence   CoherenceStatus
+}
+
+// ReplicationStatus describes early replication in this process.
+type ReplicationStatus struct {
+	On         bool
+	Queued     int   // frames waiting to be replicated
+	Replicated int64 // frames replicated
+	LagP50     time.Duration
+	LagP99     time.Duration
+}
+
+// CoherenceStatus describes the invalidation of first-tier copies.
+type CoherenceStatus struct {
+	Channel       string // "live", "down" or "none"
+	Invalidations int64  // frames named by change notifications
+	Revalidations int64  // first-tier copies compared with the shared tiers
+	Dropped       int64  // stale or deleted copies removed from the first tier
 }
 
 // TierStatus describes one tier.
@@ -35,6 +56,13 @@ type TierStatus struct {
 	// Error says why the tier is unhealthy; it never contains credentials.
 	Error  string `json:"error,omitempty"`
 	Limits Limits `json:"limits"`
+	// BroughtUp and Protected count the copies brought up to the tier
+	// (first tier only) and those still within the promotion window.
+	BroughtUp int
+	Protected int
+	// Backlog is how many frames must leave for the tier to fit its
+	// limits.
+	Backlog int
 }
 
 // Status asks every tier, in parallel, for its usage and health. A tier
@@ -58,6 +86,10 @@ func (m *Engine) Status(ctx context.Context) (Status, error) {
 				u, err = l.usage(ctx)
 				ts.Frames, ts.Bytes = u.Frames, u.Bytes
 			}
+			ts.Backlog = overLimits(driver.Usage{Frames: ts.Frames, Bytes: ts.Bytes}, l.limits)
+			if l.level == 1 {
+				ts.BroughtUp, ts.Protected = m.up.counts(m.now(), m.cfg.PromotionWindow)
+			}
 			ts.Healthy = err == nil
 			if err != nil {
 				ts.Error = err.Error()
@@ -69,18 +101,24 @@ func (m *Engine) Status(ctx context.Context) (Status, error) {
 	wg.Wait()
 	st.PendingChanges, _ = m.state.CountPending(ctx)
 	st.PendingMoves, _ = m.state.CountMoves(ctx)
-	st.Stuck = m.stuckReasons()
+	for _, ts := range st.Tiers[:len(st.Tiers)-1] {
+		if ts.Backlog == 0 {
+			continue
+		}
+		l := m.chain[ts.Level-1]
+		if _, why, ok := m.planMove(l, l.level+1); !ok {
+			st.Stuck = append(st.Stuck, stuckReason(l, ts.Backlog, why))
+		}
+	}
+	lag := m.repl.lag.summary("replication")
+	st.Replication = ReplicationStatus{On: m.replicates(), Queued: m.repl.length(),
+		Replicated: lag.Count, LagP50: lag.P50, LagP99: lag.P99}
+	st.Coherence = CoherenceStatus{Channel: m.coh.channel(), Invalidations: m.coh.invalidations.Load(),
+		Revalidations: m.coh.revalidations.Load(), Dropped: m.coh.dropped.Load()}
 	return st, nil
 }
 
-func (m *Engine) setStuck(reasons []string) {
-	m.stuckMu.Lock()
-	defer m.stuckMu.Unlock()
-	m.stuck = reasons
-}
-
-func (m *Engine) stuckReasons() []string {
-	m.stuckMu.Lock()
-	defer m.stuckMu.Unlock()
-	return append([]string(nil), m.stuck...)
+// stuckReason says why a tier over its limits cannot demote.
+func stuckReason(l *link, over int, why string) string {
+	return fmt.Sprintf("%s is over its limits by %d frames but cannot demote: %s", l, over, why)
 }
