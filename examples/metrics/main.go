@@ -1,7 +1,8 @@
 // Command metrics shows how a host program exports the library's
 // statistics: tier.Manager.Stats published with the standard library's
-// expvar (served as JSON at /debug/vars), and the same numbers in the
-// Prometheus text format at /metrics, without a Prometheus dependency.
+// expvar (served as JSON at /debug/vars), and the same numbers, with the
+// chain's status, for Prometheus at /metrics through a
+// prometheus/client_golang Collector (see collector.go for the names).
 //
 //	go run ./examples/metrics -addr 127.0.0.1:8080
 //	curl -s 127.0.0.1:8080/debug/vars | jq .tier
@@ -11,6 +12,10 @@
 // It opens the same store as the stackmemory command (LoadConfig: the
 // config file, then the environment), so it shows what every process
 // using that store did: statistics are persisted in the store's state file.
+//
+// A host that wants traces and per-call metrics of its own process rather
+// than the store's totals wires package tierotel into Config.Hooks instead
+// (see examples/otel).
 package main
 
 import (
@@ -25,8 +30,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/config"
 	_ "github.com/stackmemoryai/tier/pgdriver"
 	_ "github.com/stackmemoryai/tier/redisdriver"
@@ -54,19 +64,7 @@ func run(ctx context.Context, addr string, once bool, out io.Writer) error {
 		return err
 	}
 	defer m.Close()
-
-	// expvar.Func is evaluated on every request of /debug/vars, so the
-	// numbers are always current. Stats is cheap enough to be called per
-	// scrape; a host serving many scrapes may cache it for a few seconds.
-	expvar.Publish("tier", expvar.Func(func() any {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		st, err := m.Stats(ctx)
-		if err != nil {
-			return map[string]string{"error": err.Error()}
-		}
-		return st
-	}))
+	publish(m)
 
 	if once {
 		enc := json.NewEncoder(out)
@@ -74,22 +72,15 @@ func run(ctx context.Context, addr string, once bool, out io.Writer) error {
 		return enc.Encode(json.RawMessage(expvar.Get("tier").String()))
 	}
 
+	handler, err := newHandler(m)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/debug/vars", expvar.Handler())
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		st, err := m.Stats(r.Context())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		writePrometheus(w, st)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	fmt.Fprintf(out, "serving http://%s/debug/vars and http://%s/metrics\n", ln.Addr(), ln.Addr())
 	go func() {
 		<-ctx.Done()
@@ -101,4 +92,46 @@ func run(ctx context.Context, addr string, once bool, out io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// published is the Manager whose statistics the "tier" expvar shows.
+var published atomic.Pointer[tier.Manager]
+
+// publish makes the "tier" expvar show m's statistics. expvar.Func is
+// evaluated on every request of /debug/vars, so the numbers are always
+// current. Stats is cheap enough to be called per request; a host serving
+// many may cache it for a few seconds. expvar names are process-wide and
+// published once; a later call only changes the Manager they read.
+func publish(m *tier.Manager) {
+	if published.Swap(m) != nil {
+		return
+	}
+	expvar.Publish("tier", expvar.Func(func() any {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		st, err := published.Load().Stats(ctx)
+		if err != nil {
+			return map[string]string{"error": err.Error()}
+		}
+		return st
+	}))
+}
+
+// newHandler serves /debug/vars (expvar) and /metrics (Prometheus) for m.
+// The collector goes into a registry of its own here; a host that already
+// serves Prometheus metrics registers newCollector(m) in its registry.
+func newHandler(m *tier.Manager) (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(newCollector(m)); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/debug/vars", expvar.Handler())
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		// A tier that cannot be asked makes its metrics invalid, not
+		// the whole scrape.
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      log.New(os.Stderr, "metrics: ", 0),
+	}))
+	return mux, nil
 }

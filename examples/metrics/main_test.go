@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/config"
@@ -37,25 +42,95 @@ func TestOncePrintsStats(t *testing.T) {
 	}
 }
 
-func TestPrometheusNames(t *testing.T) {
-	st := tier.Stats{
-		Reads: 4, HotHitRatio: 0.75,
-		Tiers: []tier.TierStats{
-			{Level: 1, Name: "sqlite", Reads: 3, Latency: []tier.OpLatency{{Op: "get", Count: 3, P50: 1000, P95: 2000, P99: 4000}}},
-			{Level: 2, Name: "redis", Reads: 1, BreakerTrips: 2},
-		},
+// openStore opens the store run would open, in an empty HOME.
+func openStore(t *testing.T) *tier.Manager {
+	t.Helper()
+	isolate(t)
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var b strings.Builder
-	writePrometheus(&b, st)
+	m, err := config.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// scrape returns what /metrics serves, as Prometheus would read it.
+func scrape(t *testing.T, h http.Handler, path string) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", path, resp.Status, body)
+	}
+	return string(body)
+}
+
+func TestPrometheusShowsWhatTheStoreDid(t *testing.T) {
+	m := openStore(t)
+	ctx := context.Background()
+	var ids []string
+	for _, doc := range []string{`{"task":"plan"}`, `{"task":"build"}`} {
+		f, err := m.Put(ctx, tier.Frame{ProjectID: "metrics", Data: []byte(doc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.ID)
+	}
+	for _, id := range []string{ids[0], ids[0], ids[1], tier.NewID()} {
+		_, _ = m.Get(ctx, id) // the last is not found, on purpose
+	}
+
+	h, err := newHandler(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := scrape(t, h, "/metrics")
 	for _, want := range []string{
 		`stackmemory_tier_reads_total{level="1",tier="sqlite"} 3`,
-		`stackmemory_tier_breaker_trips_total{level="2",tier="redis"} 2`,
-		`stackmemory_tier_hot_hit_ratio 0.75`,
-		`stackmemory_tier_latency_seconds{level="1",tier="sqlite",op="get",quantile="0.99"} 4e-06`,
+		`stackmemory_tier_misses_total 1`,
+		`stackmemory_tier_hot_hit_ratio 1`,
+		`stackmemory_tier_frames{level="1",tier="sqlite"} 2`,
+		`stackmemory_tier_up{level="1",tier="sqlite"} 1`,
+		`stackmemory_tier_breaker_state{level="1",state="closed",tier="sqlite"} 1`,
+		`stackmemory_tier_breaker_state{level="1",state="open",tier="sqlite"} 0`,
+		`stackmemory_tier_pending_changes 0`,
+		`stackmemory_tier_calls_total{level="1",op="get",tier="sqlite"}`,
+		`stackmemory_tier_call_latency_seconds{level="1",op="get",percentile="p99",tier="sqlite"}`,
 		"# TYPE stackmemory_tier_reads_total counter",
+		"# TYPE stackmemory_tier_frames gauge",
 	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("missing %q in:\n%s", want, b.String())
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, text)
 		}
+	}
+	if vars := scrape(t, h, "/debug/vars"); !strings.Contains(vars, `"tier"`) {
+		t.Errorf("/debug/vars lacks the tier statistics:\n%s", vars)
+	}
+}
+
+func TestMetricNamesFollowPrometheusConventions(t *testing.T) {
+	m := openStore(t)
+	if _, err := m.Put(context.Background(), tier.Frame{Data: []byte(`{"task":"lint"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := testutil.CollectAndLint(newCollector(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
