@@ -134,3 +134,5 @@ func TestABadConfigLeavesNothingOnDisk(t *testing.T) {
 		})
 	}
 }
+
+func mkdir(dir string) error { return os.MkdirAll(dir, 0o700) }
