@@ -74,6 +74,7 @@ func (m *Engine) Migrate(ctx context.Context, opts MigrateOptions) (MigrateRepor
 	if remaining == 0 {
 		remaining = -1
 	}
+	seen := map[string]bool{}
 	for _, from := range m.chain[:opts.ToLevel-1] {
 		p, why, ok := m.planMove(from, opts.ToLevel)
 		if !ok {
@@ -90,13 +91,27 @@ func (m *Engine) Migrate(ctx context.Context, opts MigrateOptions) (MigrateRepor
 				metas = metas[:min(len(metas), remaining)]
 				remaining -= len(metas)
 			}
-			ids := idsOf(metas)
+			// A frame selected in a higher tier may have a copy here too
+			// (replicated early): the copy moves as well, the frame counts
+			// once.
+			var ids, copies []string
+			for _, id := range idsOf(metas) {
+				if seen[id] {
+					copies = append(copies, id)
+				} else {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
 			rep.Selected += len(ids)
 			rep.ByTier[from.name] += len(ids)
 			if !opts.DryRun {
 				res, err := m.moveFrames(ctx, p, ids)
 				rep.Moved += res.moved
 				rep.Skipped += res.skipped
+				if err == nil && len(copies) > 0 {
+					_, err = m.moveFrames(ctx, p, copies)
+				}
 				if opts.Progress != nil {
 					opts.Progress(rep.Moved+rep.Skipped, 0)
 				}
