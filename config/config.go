@@ -84,6 +84,8 @@ type Config struct {
 	// from remembers where the connection strings and the SQLite path
 	// came from, for error messages.
 	from sources
+	// flatKeys are the keys of the earlier flat layout the file used.
+	flatKeys []string
 }
 
 // SQLiteConfig is storage.tiers.sqlite, tier 1: an embedded SQLite file,

@@ -61,6 +61,10 @@ func Load(path string) (Config, error) {
 		if c, err = Parse(bytes.NewReader(data)); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", path, err)
 		}
+		if len(c.flatKeys) > 0 {
+			slog.Warn("tier config: config.json uses the flat layout of earlier releases; it still works, but move its settings under \"storage\" (the spec's TierConfig: storage.tiers.sqlite, storage.tiers.redis.connectionString, storage.policies ...)",
+				"file", path, "keys", c.flatKeys)
+		}
 	}
 	if c, err = FromEnv(c); err != nil {
 		return Config{}, err
@@ -79,8 +83,8 @@ func Load(path string) (Config, error) {
 //
 // A file without a `storage` key but with the flat layout of earlier
 // releases (top-level "sqlite", "redis", "postgres", "syncInterval" ...,
-// durations in milliseconds) is read as before, with a warning logged to
-// slog.Default(); a file with both is refused.
+// durations in milliseconds) is read as before (Load logs a warning to
+// slog.Default()); a file with both is refused.
 //
 // Errors wrap tier.ErrBadConfig and name every bad field. Parse does not
 // apply the environment, fill defaults or validate.
@@ -116,9 +120,8 @@ func Parse(r io.Reader) (Config, error) {
 	case ok:
 		c = decodeStorage(storage, &errs)
 	case len(flat) > 0:
-		slog.Warn("tier config: config.json uses the flat layout of earlier releases; it still works, but move its settings under \"storage\" (the spec's TierConfig: storage.tiers.sqlite, storage.tiers.redis.connectionString, storage.policies ...)",
-			"keys", flat)
 		c = decodeLegacy(top, &errs)
+		c.flatKeys = flat
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("%w: %w", tier.ErrBadConfig, errors.Join(errs...))
