@@ -195,3 +195,53 @@ func TestRelativeSQLitePath(t *testing.T) {
 		t.Errorf("--sqlite rel.db also created ~/.stackmemory/frames.db")
 	}
 }
+
+// StackMemory's own config.json: the CLI reads the storage key, takes the
+// spec's fields, and never writes the file; a URL flag turns its tier on
+// even when the file has it off.
+func TestStackMemoryConfigFile(t *testing.T) {
+	c := newCLI(t)
+	dir := filepath.Join(c.home, ".stackmemory")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "config.json")
+	content := []byte(`{"version": "1.0", "auth": {"token": "abc"}, "projects": ["web"],
+ "storage": {"tiers": {"sqlite": {"maxFrames": 2, "maxAge": 3600, "path": "frames-here.db"},
+  "redis": {"enabled": false, "connectionString": "redis://127.0.0.1:1/0"}}}}`)
+	if err := os.WriteFile(file, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	putDocs(t, c, "demo", oddDocs[:1])
+	var st struct {
+		SQLitePath string `json:"sqlite_path"`
+		Tiers      []struct {
+			Limits tier.Limits `json:"limits"`
+		} `json:"tiers"`
+	}
+	if err := json.Unmarshal([]byte(c.ok("", "status", "--json").stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Tiers) != 1 || st.Tiers[0].Limits.MaxFrames != 2 || st.Tiers[0].Limits.MaxIdle != time.Hour {
+		t.Errorf("the storage key of config.json did not take effect: %+v", st.Tiers)
+	}
+	if st.SQLitePath != filepath.Join(c.home, "frames-here.db") {
+		t.Errorf("tier 1 file %q, want frames-here.db in the working directory", st.SQLitePath)
+	}
+	c.ok("", "config", "show")
+	if after, err := os.ReadFile(file); err != nil || string(after) != string(content) {
+		t.Errorf("config.json was changed (%v):\n%s", err, after)
+	}
+	// --redis turns the tier on over "enabled": false (here unreachable).
+	st2 := statusDown(t, c, "--redis", "redis://"+closedPort(t)+"/0")
+	if len(st2.Tiers) != 2 || st2.Tiers[1].Driver != "redis" {
+		t.Errorf("--redis did not add the tier the file turns off: %+v", st2.Tiers)
+	}
+	if err := os.WriteFile(file, []byte(`{"storage": {"tiers": {"sqlite": {"maxFrame": 2}}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := c.run("", "status").want(t, exitConfig, "a misspelt key in storage")
+	if !strings.Contains(r.stderr, "storage.tiers.sqlite.maxFrame") {
+		t.Errorf("the error does not name the field: %s", r.stderr)
+	}
+}

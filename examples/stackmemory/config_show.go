@@ -26,7 +26,8 @@ func (a *app) configShowCommand() *cobra.Command {
 		Long: `Print the configuration the other commands run with: the config file, then
 the environment, then the flags, with every default filled in. Passwords in
 URLs are replaced by xxxxx. Nothing is connected to, and the file is never
-written.
+written. backgroundSync shows false: the command line is a short-lived
+process, and its commands (maintain, migrate, compact) do that work.
 
 The configuration is the "storage" key of StackMemory's own config.json, in
 the shape of the StackMemory spec's TierConfig; the other keys of the file

@@ -155,13 +155,28 @@ func (a *app) applyFlags(cfg *config.Config) error {
 		if err != nil {
 			return withCode(exitConfig, fmt.Errorf("--sqlite %s: %w", a.sqlitePath, err))
 		}
-		cfg.SQLite.Path = p
+		cfg.SetSQLitePath(p, "--sqlite")
 	}
-	if a.redisURL != "" {
-		cfg.Redis.URL = a.redisURL
-	}
-	if a.postgresURL != "" {
-		cfg.Postgres.URL = a.postgresURL
+	// A URL given as a flag turns its tier on, as one from the
+	// environment does; with tiering off for the whole file it is an
+	// error rather than a flag silently ignored.
+	for _, f := range []struct {
+		flag, url string
+		dst       *string
+		enabled   **bool
+	}{
+		{"--redis", a.redisURL, &cfg.Redis.URL, &cfg.Redis.Enabled},
+		{"--postgres", a.postgresURL, &cfg.Postgres.URL, &cfg.Postgres.Enabled},
+	} {
+		if f.url == "" {
+			continue
+		}
+		if cfg.Enabled != nil && !*cfg.Enabled {
+			return withCode(exitConfig, fmt.Errorf("%s: tiering is off in the config file (storage.enabled is false)", f.flag))
+		}
+		*f.dst = f.url
+		on := true
+		*f.enabled = &on
 	}
 	cfg.BackgroundSync = new(bool)
 	cfg.Logger = a.log
@@ -171,10 +186,20 @@ func (a *app) applyFlags(cfg *config.Config) error {
 func redisURLOf(cfg config.Config) string    { return cfg.Redis.URL }
 func postgresURLOf(cfg config.Config) string { return cfg.Postgres.URL }
 
-// sqlitePath is the tier 1 file in use.
+// sqlitePath is the tier 1 file in use, as an absolute path when it is
+// a path (relative ones are relative to the working directory, ~/ is the
+// home directory).
 func sqlitePath(cfg config.Config) string {
-	if cfg.SQLite.Path != "" {
-		return cfg.SQLite.Path
+	if p := cfg.SQLite.Path; p != "" {
+		if rest, ok := strings.CutPrefix(p, "~/"); ok {
+			if home, err := os.UserHomeDir(); err == nil {
+				return filepath.Join(home, rest)
+			}
+		}
+		if abs, err := absPath(p); err == nil {
+			return abs
+		}
+		return p
 	}
 	if dir, err := config.DefaultDir(); err == nil {
 		return filepath.Join(dir, "frames.db")
