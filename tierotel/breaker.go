@@ -60,7 +60,7 @@ func (in *instrumentation) recordBreaker(level int, name, state string) {
 // setBreaker moves the counter of a tier from state prev (none when
 // empty) to state next. b.mu is held.
 func (in *instrumentation) setBreaker(level int, name, prev, next string) {
-	m := &in.metrics
+	m := in.metrics
 	ctx := context.Background()
 	tierAttrs := []attribute.KeyValue{LevelKey.Int(level), NameKey.String(name)}
 	if prev != "" {

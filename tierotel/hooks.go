@@ -39,7 +39,7 @@ type instrumentation struct {
 	tracer     trace.Tracer
 	attrs      []attribute.KeyValue
 	callEvents bool
-	metrics    instruments
+	metrics    *instruments
 	breakers   breakerStates
 }
 

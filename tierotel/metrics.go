@@ -2,6 +2,7 @@ package tierotel
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -28,12 +29,14 @@ type instruments struct {
 	moves        metric.Int64Counter
 	breakerState metric.Int64UpDownCounter
 	breakerTrips metric.Int64Counter
+	// sets caches the measurement option of each series.
+	sets sync.Map // series -> metric.MeasurementOption
 }
 
 // newInstruments creates the instruments on a meter of mp. An instrument
 // the meter refuses is reported to otel.Handle and replaced by one that
 // records nothing.
-func newInstruments(mp metric.MeterProvider, attrs []attribute.KeyValue) instruments {
+func newInstruments(mp metric.MeterProvider, attrs []attribute.KeyValue) *instruments {
 	m := mp.Meter(ScopeName, metric.WithInstrumentationVersion(version()))
 	nop := noop.Meter{}
 	check := func(err error) bool {
@@ -42,7 +45,7 @@ func newInstruments(mp metric.MeterProvider, attrs []attribute.KeyValue) instrum
 		}
 		return err != nil
 	}
-	in := instruments{attrs: attrs}
+	in := &instruments{attrs: attrs}
 	var err error
 	if in.opDuration, err = m.Float64Histogram("tier.operation.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of the Manager's operations (Get, Put, Query, Delete, moves)."),
@@ -80,25 +83,57 @@ func (m *instruments) with(attrs ...attribute.KeyValue) metric.MeasurementOption
 	return metric.WithAttributes(append(append(all, attrs...), m.attrs...)...)
 }
 
+// series identifies the attributes of a measurement. There are few of
+// them (tiers × operations × outcomes), so the attribute set of each is
+// built once and kept in instruments.sets.
+type series struct {
+	kind    byte // 'o' operation, 'r' read, 'c' call
+	op      string
+	outcome string
+	level   int
+	name    string
+}
+
+// option returns the measurement option of s, built on first use.
+func (m *instruments) option(s series) metric.MeasurementOption {
+	if o, ok := m.sets.Load(s); ok {
+		return o.(metric.MeasurementOption)
+	}
+	attrs := []attribute.KeyValue{OutcomeKey.String(s.outcome)}
+	switch s.kind {
+	case 'o':
+		attrs = append(attrs, OperationKey.String(s.op))
+	case 'c':
+		attrs = append(attrs, CallKey.String(s.op))
+	}
+	if s.level > 0 {
+		attrs = append(attrs, LevelKey.Int(s.level), NameKey.String(s.name))
+	}
+	o, _ := m.sets.LoadOrStore(s, m.with(attrs...))
+	return o.(metric.MeasurementOption)
+}
+
 // recordOperation records an operation that ended.
 func (in *instrumentation) recordOperation(ctx context.Context, op string, e tier.End, outcome string, took time.Duration) {
-	m := &in.metrics
-	attrs := []attribute.KeyValue{OperationKey.String(op), OutcomeKey.String(outcome)}
-	if e.Level > 0 {
-		attrs = append(attrs, LevelKey.Int(e.Level), NameKey.String(e.Tier))
+	m := in.metrics
+	s := series{kind: 'o', op: op, outcome: outcome, level: e.Level, name: e.Tier}
+	if m.opDuration.Enabled(ctx) {
+		m.opDuration.Record(ctx, took.Seconds(), m.option(s))
 	}
-	m.opDuration.Record(ctx, took.Seconds(), m.with(attrs...))
-	if op == tier.OpGet {
-		m.reads.Add(ctx, 1, m.with(attrs[1:]...))
+	if op == tier.OpGet && m.reads.Enabled(ctx) {
+		s.kind, s.op = 'r', ""
+		m.reads.Add(ctx, 1, m.option(s))
 	}
 }
 
 // recordCall records a call to a tier, and what it says of the tier's
 // breaker.
 func (in *instrumentation) recordCall(ctx context.Context, c tier.Call, outcome string) {
-	m := &in.metrics
-	m.callDuration.Record(ctx, c.Took.Seconds(), m.with(LevelKey.Int(c.Level), NameKey.String(c.Tier),
-		CallKey.String(c.Op), OutcomeKey.String(outcome)))
+	m := in.metrics
+	if m.callDuration.Enabled(ctx) {
+		m.callDuration.Record(ctx, c.Took.Seconds(),
+			m.option(series{kind: 'c', op: c.Op, outcome: outcome, level: c.Level, name: c.Tier}))
+	}
 	in.sawCall(c.Level, c.Tier, c.Err == nil)
 }
 
@@ -108,7 +143,7 @@ func (in *instrumentation) recordMove(from, to, frames int) {
 	if to < from {
 		direction = "up"
 	}
-	m := &in.metrics
+	m := in.metrics
 	m.moves.Add(context.Background(), int64(frames), m.with(MoveFromKey.Int(from), MoveToKey.Int(to),
 		DirectionKey.String(direction)))
 }

@@ -28,7 +28,7 @@ type telemetry struct {
 	mp     *sdkmetric.MeterProvider
 }
 
-func newTelemetry(t *testing.T) *telemetry {
+func newTelemetry(t testing.TB) *telemetry {
 	t.Helper()
 	tel := &telemetry{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
 	tel.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tel.spans))

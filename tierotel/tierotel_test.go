@@ -21,7 +21,7 @@ import (
 // "cold", with the given hooks, and returns a handle on the cold store
 // for injecting failures. Promotion and pre-fetch are off, so each Get
 // makes exactly the calls the test expects.
-func memChain(t *testing.T, hooks tier.Hooks) (*tier.Manager, *memdriver.Tier) {
+func memChain(t testing.TB, hooks tier.Hooks) (*tier.Manager, *memdriver.Tier) {
 	t.Helper()
 	hot, cold := memdriver.New(true), memdriver.New(true)
 	peek, err := cold.Reopen()
@@ -305,6 +305,67 @@ func TestOutcome(t *testing.T) {
 	} {
 		if got := tierotel.Outcome(c.err); got != c.want {
 			t.Errorf("Outcome(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+// TestConcurrentOperations runs operations from several goroutines while
+// a tier fails and recovers, for the race detector, and checks that each
+// tier's breaker gauge still sums to one state.
+func TestConcurrentOperations(t *testing.T) {
+	tel := newTelemetry(t)
+	m, cold := memChain(t, tel.hooks())
+	ctx := context.Background()
+	var ids []string
+	for i := range 8 {
+		f, err := m.Put(ctx, newFrame("archived", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.ID)
+	}
+	demote(t, m, "archived")
+
+	done := make(chan struct{})
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 50 {
+				id := ids[(g+i)%len(ids)]
+				_, _ = m.Get(ctx, id)
+				_, _ = m.Query(ctx, tier.Query{ProjectID: "archived", Limit: 2})
+				if _, err := m.Put(ctx, newFrame("hot", i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		if i%2 == 0 {
+			cold.SetFailure(errors.New("connection reset"))
+		} else {
+			cold.SetFailure(nil)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cold.SetFailure(nil)
+	for range 4 {
+		<-done
+	}
+
+	states := tel.metrics(t)["tier.breaker.state"]
+	for _, level := range []string{"tier.level=1,tier.name=hot", "tier.level=2,tier.name=cold"} {
+		sum := 0.0
+		for _, s := range []string{"closed", "half-open", "open"} {
+			v := states["tier.breaker.state="+s+","+level]
+			if v < 0 || v > 1 {
+				t.Errorf("breaker state %s of %s = %v, want 0 or 1", s, level, v)
+			}
+			sum += v
+		}
+		if sum != 1 {
+			t.Errorf("breaker states of %s sum to %v, want 1: %v", level, sum, states)
 		}
 	}
 }
