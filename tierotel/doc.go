@@ -16,9 +16,10 @@
 // # Spans
 //
 // Every operation of the Manager is a span in the caller's trace:
-// tier.Get, tier.Put, tier.Query and tier.Delete, and tier.move for the
-// frames the manager moves between tiers (in the background, or for
-// Migrate, Warm and promotion). A span carries
+// tier.Get, tier.Put, tier.Query and tier.Delete, and tier.move for each
+// batch of frames the manager moves down (background demotion, Migrate).
+// Frames brought up (promotion, pre-fetch, Warm) are counted by the
+// tier.moves metric but have no span of their own. A span carries
 //
 //   - tier.operation: get, put, query, delete or move;
 //   - tier.frame_id: the frame, when the operation is on one frame;
@@ -33,8 +34,9 @@
 // after the call and the tier ("get sqlite", "put redis"), with the tier's
 // level and name, the call and its outcome; [WithCallEvents] records them
 // as events of the operation's span instead. Calls made outside any
-// recording span (the background loop's bookkeeping, Status, Stats)
-// produce no span.
+// recording span (the background loop's bookkeeping; Status or Stats
+// called without a span) produce no span; called inside a span of the
+// host's, they become its children.
 //
 // # Metrics
 //
