@@ -369,3 +369,22 @@ func TestConcurrentOperations(t *testing.T) {
 		}
 	}
 }
+
+func TestMovesUpAndDownAreCounted(t *testing.T) {
+	tel := newTelemetry(t)
+	m, _ := memChain(t, tel.hooks())
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := m.Put(ctx, newFrame("resumed", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	demote(t, m, "resumed")
+	if _, err := m.Warm(ctx, tier.WarmOptions{ProjectID: "resumed"}); err != nil {
+		t.Fatal(err)
+	}
+	wantSeries(t, tel.metrics(t), "tier.moves", map[string]float64{
+		"tier.move.direction=down,tier.move.from=1,tier.move.to=2": 3,
+		"tier.move.direction=up,tier.move.from=2,tier.move.to=1":   3,
+	})
+}
