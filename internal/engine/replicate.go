@@ -190,6 +190,20 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	// A frame deleted while it was being copied loses the copies just
+	// made (Delete removes the copies it can see; these may have landed
+	// after), as a move does.
+	kept := recs[:0]
+	for _, r := range recs {
+		unlock := m.locks.lock(r.ID)
+		if m.isDeleted(r.ID, r.Version) {
+			m.undoCopies(ctx, p, r)
+		} else {
+			kept = append(kept, r)
+		}
+		unlock()
+	}
+	recs = kept
 	now := m.now()
 	shared := make(map[string]uint64, len(recs))
 	for _, r := range recs {
