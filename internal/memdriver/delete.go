@@ -16,12 +16,15 @@ func (t *Tier) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
 	if err := t.check(ctx, "delete"); err != nil {
 		return err
 	}
+	var changed []string
 	t.s.mu.Lock()
-	defer t.s.mu.Unlock()
 	for _, d := range dels {
 		if r, ok := t.s.frames[d.ID]; ok && r.Version <= d.UpTo {
 			delete(t.s.frames, d.ID)
+			changed = append(changed, d.ID)
 		}
 	}
+	t.s.mu.Unlock()
+	t.s.hub.notify(changed)
 	return nil
 }

@@ -41,6 +41,8 @@ type store struct {
 	// fail, when set, is returned by every operation: tests use it to
 	// simulate an unreachable tier.
 	fail error
+	// hub holds the subscriptions of Subscribe (notify.go).
+	hub hub
 }
 
 func newStore(durable bool) *store {
@@ -53,6 +55,7 @@ type Tier struct {
 	max    int64
 	mu     sync.Mutex
 	closed bool
+	done   chan struct{} // closed by Close; made by the first Subscribe
 }
 
 var (
@@ -133,5 +136,6 @@ func (t *Tier) Close() error {
 		return fmt.Errorf("memdriver: close: %w", driver.ErrClosed)
 	}
 	t.closed = true
+	t.closeNotify()
 	return nil
 }

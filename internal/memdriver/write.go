@@ -19,8 +19,11 @@ func (t *Tier) Put(ctx context.Context, rec driver.Record) error {
 		return err
 	}
 	t.s.mu.Lock()
-	defer t.s.mu.Unlock()
-	t.s.put(rec)
+	changed := t.s.put(rec)
+	t.s.mu.Unlock()
+	if changed {
+		t.s.hub.notify([]string{rec.ID})
+	}
 	return nil
 }
 
@@ -35,11 +38,15 @@ func (t *Tier) PutMany(ctx context.Context, recs []driver.Record) error {
 			return err
 		}
 	}
+	var changed []string
 	t.s.mu.Lock()
-	defer t.s.mu.Unlock()
 	for _, r := range recs {
-		t.s.put(r)
+		if t.s.put(r) {
+			changed = append(changed, r.ID)
+		}
 	}
+	t.s.mu.Unlock()
+	t.s.hub.notify(changed)
 	return nil
 }
 
@@ -64,11 +71,12 @@ func (t *Tier) valid(r driver.Record) error {
 	return fmt.Errorf("memdriver: put %q: %w: %s", r.ID, driver.ErrInvalidRecord, what)
 }
 
-// put stores rec unless a newer version is stored; s.mu is held.
-func (s *store) put(rec driver.Record) {
+// put stores rec unless a newer version is stored, and reports whether
+// it did; s.mu is held.
+func (s *store) put(rec driver.Record) bool {
 	old, ok := s.frames[rec.ID]
 	if ok && old.Version > rec.Version {
-		return
+		return false
 	}
 	rec = clone(rec)
 	if ok {
@@ -85,4 +93,5 @@ func (s *store) put(rec driver.Record) {
 		}
 	}
 	s.frames[rec.ID] = rec
+	return true
 }
