@@ -35,13 +35,20 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 	return a
 }
 
-// setupLogging applies --verbose: the library's debug logs go to stderr.
+// setupLogging applies --verbose (the library's debug logs go to stderr)
+// and --json (log records are JSON objects).
 func (a *app) setupLogging() {
 	level := slog.LevelWarn
 	if a.verbose {
 		level = slog.LevelDebug
 	}
-	a.log = slog.New(slog.NewTextHandler(&scrubWriter{a: a, w: a.stderr}, &slog.HandlerOptions{Level: level}))
+	w, opts := &scrubWriter{a: a, w: a.stderr}, &slog.HandlerOptions{Level: level}
+	if a.jsonOut {
+		// With --json everything on stderr is JSON, the log included.
+		a.log = slog.New(slog.NewJSONHandler(w, opts))
+		return
+	}
+	a.log = slog.New(slog.NewTextHandler(w, opts))
 }
 
 // scrub removes every known password from s.

@@ -27,23 +27,29 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// jsonErr decodes the error a --json run printed on stderr: one JSON
-// object on one line, nothing else.
+// jsonErr decodes the error a --json run printed on stderr, where every
+// line is a JSON object (log records, notes) and one is the error:
+// {"error": "...", "code": N}.
 func jsonErr(t *testing.T, r result) (msg string, code int) {
 	t.Helper()
-	if l := lines(r.stderr); len(l) != 1 {
-		t.Fatalf("stderr with --json is not one line:\n%s", r.stderr)
+	found := 0
+	for _, l := range lines(r.stderr) {
+		var e struct {
+			Error string `json:"error"`
+			Code  *int   `json:"code"`
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("stderr with --json has a line that is not JSON: %v\n%s", err, l)
+		}
+		if e.Code != nil && e.Error != "" {
+			msg, code = e.Error, *e.Code
+			found++
+		}
 	}
-	var e struct {
-		Error string `json:"error"`
-		Code  *int   `json:"code"`
+	if found != 1 {
+		t.Fatalf("stderr with --json has %d {\"error\", \"code\"} objects, want 1:\n%s", found, r.stderr)
 	}
-	dec := json.NewDecoder(strings.NewReader(r.stderr))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil || e.Code == nil || e.Error == "" {
-		t.Fatalf("stderr with --json is not {\"error\", \"code\"}: %v\n%s", err, r.stderr)
-	}
-	return e.Error, *e.Code
+	return msg, code
 }
 
 func TestJSONErrors(t *testing.T) {

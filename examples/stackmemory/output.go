@@ -56,9 +56,17 @@ func (a *app) printf(format string, args ...any) {
 }
 
 // notef writes a note for the human on stderr (never on stdout, which
-// scripts read).
+// scripts read); with --json, as a JSON object {"note": "..."}.
 func (a *app) notef(format string, args ...any) {
-	fmt.Fprint(a.stderr, a.scrub(fmt.Sprintf(format, args...)))
+	msg := a.scrub(fmt.Sprintf(format, args...))
+	if a.jsonOut {
+		b, _ := json.Marshal(struct {
+			Note string `json:"note"`
+		}{strings.TrimSpace(msg)})
+		fmt.Fprintf(a.stderr, "%s\n", b)
+		return
+	}
+	fmt.Fprint(a.stderr, msg)
 }
 
 // jsonError is how an error is printed on stderr with --json.

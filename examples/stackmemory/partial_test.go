@@ -45,6 +45,22 @@ func TestPartialAnswersWithPostgresDown(t *testing.T) {
 	if got := len(lines(r.stdout)); got != 3 || !strings.Contains(r.stderr, "postgres") {
 		t.Errorf("export with PostgreSQL down wrote %d lines, want tier 1's 3; stderr: %s", got, r.stderr)
 	}
+	for _, args := range [][]string{{"storage", "compact"}, {"storage", "maintain"}, {"storage", "verify"}} {
+		r = c.run("", append([]string{"--postgres", down}, args...)...).want(t, exitUnavailable, strings.Join(args, " ")+" with PostgreSQL down")
+		if r.stdout == "" || !strings.Contains(r.stderr, "postgres") {
+			t.Errorf("%v with PostgreSQL down: want the report on stdout and the tier named on stderr:\n%s\n%s", args, r.stdout, r.stderr)
+		}
+		// With --json, stderr holds JSON only: logs, notes and the error.
+		r = c.run("", append([]string{"--postgres", down, "--json"}, args...)...).want(t, exitUnavailable, strings.Join(args, " ")+" --json with PostgreSQL down")
+		if !json.Valid([]byte(r.stdout)) {
+			t.Errorf("%v --json: stdout is not JSON:\n%s", args, r.stdout)
+		}
+		for _, l := range lines(r.stderr) {
+			if !json.Valid([]byte(l)) {
+				t.Errorf("%v --json: stderr line is not JSON: %s", args, l)
+			}
+		}
+	}
 	// With every tier up the same commands exit 0.
 	c.ok("", "storage", "search", "websocket")
 	c.ok("", "storage", "status")

@@ -28,6 +28,11 @@ const plainEvery = time.Second
 // newProgress starts a report of total units (-1 when unknown) of work.
 func (a *app) newProgress(what, unit string, total int64, bytes bool) *progress {
 	p := &progress{w: a.stderr, what: what, unit: unit, total: total}
+	if a.jsonOut {
+		// stderr carries only JSON (errors, notes, logs).
+		p.w = io.Discard
+		return p
+	}
 	if isTerminal(a.stderr) {
 		opts := []progressbar.Option{
 			progressbar.OptionSetWriter(a.stderr),

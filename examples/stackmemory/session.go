@@ -84,17 +84,14 @@ func (s *session) close(a *app) {
 	}
 }
 
-// requireHealthy fails with the unavailable exit code when a tier cannot
-// be reached: for commands that need every tier.
-func (s *session) requireHealthy(ctx context.Context, what string) error {
+// unreachable returns an error with the unavailable exit code naming the
+// tiers that cannot be reached, or nil when every tier is healthy.
+func (s *session) unreachable(ctx context.Context) error {
 	st, err := s.m.Status(ctx)
 	if err != nil {
 		return err
 	}
-	if err := downError(st.Tiers); err != nil {
-		return fmt.Errorf("%s needs every tier: %w", what, err)
-	}
-	return nil
+	return downError(st.Tiers)
 }
 
 // downError is an error with the unavailable exit code naming the tiers
@@ -162,11 +159,10 @@ func (a *app) applyFlags(cfg *config.Config) error {
 	// error rather than a flag silently ignored.
 	for _, f := range []struct {
 		flag, url string
-		dst       *string
-		enabled   **bool
+		set       func(url, from string)
 	}{
-		{"--redis", a.redisURL, &cfg.Redis.URL, &cfg.Redis.Enabled},
-		{"--postgres", a.postgresURL, &cfg.Postgres.URL, &cfg.Postgres.Enabled},
+		{"--redis", a.redisURL, cfg.SetRedisURL},
+		{"--postgres", a.postgresURL, cfg.SetPostgresURL},
 	} {
 		if f.url == "" {
 			continue
@@ -174,9 +170,7 @@ func (a *app) applyFlags(cfg *config.Config) error {
 		if cfg.Enabled != nil && !*cfg.Enabled {
 			return withCode(exitConfig, fmt.Errorf("%s: tiering is off in the config file (storage.enabled is false)", f.flag))
 		}
-		*f.dst = f.url
-		on := true
-		*f.enabled = &on
+		f.set(f.url, f.flag)
 	}
 	cfg.BackgroundSync = new(bool)
 	cfg.Logger = a.log

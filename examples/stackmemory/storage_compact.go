@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,8 @@ func (a *app) compactCommand() *cobra.Command {
 moves, remove stale and redundant copies in lower tiers, and compact each
 tier that can be compacted (SQLite VACUUM and FTS optimize, Redis index
 sweep, PostgreSQL retention). What was done is printed even when a tier
-failed on the way.`,
+failed on the way; the exit code is then 4, as it is when a tier could not
+be reached at all.`,
 		Example: `  stackmemory storage compact
   stackmemory storage compact --json`,
 		Args: args(cobra.NoArgs),
@@ -25,6 +27,11 @@ failed on the way.`,
 			rep, err := s.m.Compact(ctx)
 			if rep.Compacted == nil {
 				rep.Compacted = []string{}
+			}
+			if err == nil {
+				if err = s.unreachable(ctx); err != nil {
+					err = fmt.Errorf("compact: not done where a tier cannot be reached: %w", err)
+				}
 			}
 			return compactReport(rep), err
 		}),

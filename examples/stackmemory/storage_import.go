@@ -76,9 +76,11 @@ with --sqlite.`,
 				}
 				rep.Rejected++
 				rep.Errors = append(rep.Errors, r)
-				if r.FrameID != "" {
+				switch {
+				case a.jsonOut: // in the report
+				case r.FrameID != "":
 					fmt.Fprintf(a.stderr, "%s: frame %s: %s\n", r.File, r.FrameID, a.scrub(r.Error))
-				} else {
+				default:
 					fmt.Fprintf(a.stderr, "%s:%d: %s\n", r.File, r.Line, a.scrub(r.Error))
 				}
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +19,8 @@ interrupted moves, and demote frames from every tier over its limits
 (frames, bytes, idle time) in the order of the eviction strategy.
 
 Only one process at a time moves frames of a store: when another one is
-busy, the exit code is 7.`,
+busy, the exit code is 7. When a tier cannot be reached, what could be done
+is done and reported, and the exit code is 4.`,
 		Example: `  stackmemory storage maintain
   stackmemory storage maintain --json`,
 		Args: args(cobra.NoArgs),
@@ -26,6 +28,9 @@ busy, the exit code is 7.`,
 			rep, err := s.m.Maintain(ctx)
 			if err != nil {
 				return nil, err
+			}
+			if err := s.unreachable(ctx); err != nil {
+				return maintainReport(rep), fmt.Errorf("maintain: a tier cannot be reached, its work waits: %w", err)
 			}
 			return maintainReport(rep), nil
 		}),

@@ -42,8 +42,8 @@ A progress bar shows on a terminal, plain lines otherwise (on stderr).`,
 			return err
 		},
 		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
-			if err := s.requireHealthy(ctx, "migrate"); err != nil {
-				return nil, err
+			if err := s.unreachable(ctx); err != nil {
+				return nil, fmt.Errorf("migrate needs every tier: %w", err)
 			}
 			if n := s.m.Levels(); opts.ToLevel > n {
 				return nil, usageErrorf("--tier %d: the configured chain has %d tier(s); configure Redis (tier 2) and PostgreSQL (tier 3) with --redis/--postgres, the environment or the config file", opts.ToLevel, n)

@@ -51,7 +51,9 @@ tier 1 (SQLite) even when Redis or PostgreSQL are down. A SQLite database
 			emit := func(r lineResult) {
 				if r.Error != "" {
 					rep.Rejected++
-					fmt.Fprintf(a.stderr, "line %d: %s\n", r.Line, a.scrub(r.Error))
+					if !a.jsonOut {
+						fmt.Fprintf(a.stderr, "line %d: %s\n", r.Line, a.scrub(r.Error))
+					}
 				} else {
 					rep.Stored++
 					if !a.jsonOut {

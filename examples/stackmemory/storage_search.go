@@ -62,16 +62,18 @@ names the tiers not searched, and the exit code is 4.`,
 				return err
 			}
 			now := time.Now()
-			var err error
-			if since != "" {
-				if q.Since, err = parseTimeFlag("--since", since, now); err != nil {
+			for _, tf := range []struct {
+				flag, value string
+				dst         *time.Time
+			}{{"--since", since, &q.Since}, {"--until", until, &q.Until}} {
+				if tf.value == "" {
+					continue
+				}
+				t, err := parseTimeFlag(tf.flag, tf.value, now)
+				if err != nil {
 					return err
 				}
-			}
-			if until != "" {
-				if q.Until, err = parseTimeFlag("--until", until, now); err != nil {
-					return err
-				}
+				*tf.dst = t
 			}
 			if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
 				return usageErrorf("--until %s is not after --since %s", humanTime(q.Until), humanTime(q.Since))
