@@ -185,14 +185,16 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	}
 	recs = m.withoutDeleted(recs)
 	m.compressOnce(recs, p.to, p.also)
+	var copyErr error
 	for _, t := range p.targets() {
-		if err := t.putMany(ctx, recs); err != nil {
-			return err
+		if copyErr = t.putMany(ctx, recs); copyErr != nil {
+			break // the tiers written so far keep their copies
 		}
 	}
 	// A frame deleted while it was being copied loses the copies just
 	// made (Delete removes the copies it can see; these may have landed
-	// after), as a move does.
+	// after), as a move does; also when a target failed after others
+	// took the copies.
 	kept := recs[:0]
 	for _, r := range recs {
 		unlock := m.locks.lock(r.ID)
@@ -204,6 +206,9 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		unlock()
 	}
 	recs = kept
+	if copyErr != nil {
+		return copyErr
+	}
 	now := m.now()
 	shared := make(map[string]uint64, len(recs))
 	for _, r := range recs {
