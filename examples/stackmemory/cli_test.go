@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,5 +250,28 @@ func TestStackMemoryConfigFile(t *testing.T) {
 	r := c.run("", "status").want(t, exitConfig, "a misspelt key in storage")
 	if !strings.Contains(r.stderr, "storage.tiers.sqlite.maxFrame") {
 		t.Errorf("the error does not name the field: %s", r.stderr)
+	}
+}
+
+// Input that is not JSON lines at all: compressed files are named as such,
+// and garbage is rejected line by line without flooding the terminal.
+func TestPutOfSomethingElse(t *testing.T) {
+	c := newCLI(t)
+	gz := string([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0}) + "rest"
+	r := c.run(gz, "storage", "put").want(t, exitUsage, "put of a gzip stream")
+	if !strings.Contains(r.stderr, "stdin is gzip-compressed") {
+		t.Errorf("put of a gzip stream: %s", r.stderr)
+	}
+	var garbage strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&garbage, "garbage %d\n", i)
+	}
+	garbage.WriteString(frameLine(t, "demo", oddDocs[0]) + "\n")
+	r = c.run(garbage.String(), "storage", "put").want(t, exitRejected, "put of garbage with one good line")
+	if n := strings.Count(r.stderr, "not a frame object"); n != maxShownRejections {
+		t.Errorf("put printed %d rejected lines, want the first %d:\n%s", n, maxShownRejections, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "80 more rejected lines not shown") || !strings.Contains(r.stderr, "100 of 101 lines rejected") || len(lines(r.stdout)) != 1 {
+		t.Errorf("put of garbage:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
 	}
 }

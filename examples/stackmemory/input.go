@@ -233,3 +233,36 @@ func nameOr(s, def string) string {
 	}
 	return s
 }
+
+// maxShownRejections is how many rejected lines put and import print on
+// stderr; the others are counted (--json lists them all).
+const maxShownRejections = 20
+
+// rejectionLog prints rejected input lines on stderr for people: the first
+// maxShownRejections, then how many more there were. With --json it
+// prints nothing (the report lists them).
+type rejectionLog struct {
+	a      *app
+	shown  int
+	hidden int
+}
+
+// add reports one rejected line; where is like "line 3" or "file.jsonl:3".
+func (r *rejectionLog) add(where, msg string) {
+	if r.a.jsonOut {
+		return
+	}
+	if r.shown == maxShownRejections {
+		r.hidden++
+		return
+	}
+	r.shown++
+	fmt.Fprintf(r.a.stderr, "%s: %s\n", where, r.a.scrub(msg))
+}
+
+// done says how many rejections were not shown.
+func (r *rejectionLog) done() {
+	if r.hidden > 0 {
+		r.a.notef("%d more rejected lines not shown; --json lists them all\n", r.hidden)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -69,6 +70,8 @@ with --sqlite.`,
 			bar := a.newProgress("import", "bytes", total, true)
 			defer bar.finish()
 			var before int64
+			rejected := &rejectionLog{a: a}
+			defer rejected.done()
 			emit := func(r lineResult) {
 				if r.Error == "" {
 					rep.Stored++
@@ -76,12 +79,10 @@ with --sqlite.`,
 				}
 				rep.Rejected++
 				rep.Errors = append(rep.Errors, r)
-				switch {
-				case a.jsonOut: // in the report
-				case r.FrameID != "":
-					fmt.Fprintf(a.stderr, "%s: frame %s: %s\n", r.File, r.FrameID, a.scrub(r.Error))
-				default:
-					fmt.Fprintf(a.stderr, "%s:%d: %s\n", r.File, r.Line, a.scrub(r.Error))
+				if r.FrameID != "" {
+					rejected.add(fmt.Sprintf("%s: frame %s", r.File, r.FrameID), r.Error)
+				} else {
+					rejected.add(fmt.Sprintf("%s:%d", r.File, r.Line), r.Error)
 				}
 			}
 			for _, f := range files {
@@ -126,12 +127,12 @@ func classifyImport(name string) (importFile, error) {
 		return importFile{}, usageErrorf("%s is a directory, not a JSON-lines file or a context.db", name)
 	}
 	f := importFile{name: name, size: fi.Size()}
-	sqlite, err := isSQLiteFile(name)
+	head, err := fileHead(name)
 	if err != nil {
 		return importFile{}, withCode(exitUsage, err)
 	}
-	if !sqlite {
-		return f, nil
+	if !bytes.HasPrefix(head, sqliteHeader) {
+		return f, notLinesError(name, head)
 	}
 	ok, err := contextdb.IsContextDB(name)
 	if err != nil {

@@ -41,19 +41,15 @@ tier 1 (SQLite) even when Redis or PostgreSQL are down. A SQLite database
 		Args: args(cobra.NoArgs),
 		PreRunE: func(*cobra.Command, []string) error {
 			in = bufio.NewReaderSize(a.stdin, 1<<16)
-			if isSQLite(in) {
-				return usageErrorf("stdin is a SQLite database, not JSON lines; use storage import <file> for a StackMemory context.db")
-			}
-			return nil
+			return checkLines("stdin", in)
 		},
 		RunE: a.managed(func(ctx context.Context, s *session, _ []string) (output, error) {
 			rep := putReport{Lines: []lineResult{}}
+			rejected := &rejectionLog{a: a}
 			emit := func(r lineResult) {
 				if r.Error != "" {
 					rep.Rejected++
-					if !a.jsonOut {
-						fmt.Fprintf(a.stderr, "line %d: %s\n", r.Line, a.scrub(r.Error))
-					}
+					rejected.add(fmt.Sprintf("line %d", r.Line), r.Error)
 				} else {
 					rep.Stored++
 					if !a.jsonOut {
@@ -64,7 +60,9 @@ tier 1 (SQLite) even when Redis or PostgreSQL are down. A SQLite database
 					rep.Lines = append(rep.Lines, r)
 				}
 			}
-			if err := readFrames(ctx, s.m, "", in, emit, nil); err != nil {
+			err := readFrames(ctx, s.m, "", in, emit, nil)
+			rejected.done()
+			if err != nil {
 				return rep, fmt.Errorf("stopped after %d frames stored: %w", rep.Stored, err)
 			}
 			if rep.Rejected > 0 {
