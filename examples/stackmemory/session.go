@@ -4,20 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stackmemoryai/tier"
-	// The CLI knows every tier of the StackMemory spec.
+	// Package config opens every tier of the StackMemory spec: SQLite (or
+	// an upstream context.db), Redis and PostgreSQL.
 	"github.com/stackmemoryai/tier/config"
-	_ "github.com/stackmemoryai/tier/pgdriver"
-	_ "github.com/stackmemoryai/tier/redisdriver"
 )
 
 // openTimeout bounds connecting to the tiers when a command starts.
@@ -107,119 +102,4 @@ func downError(tiers []tier.TierStatus) error {
 		return nil
 	}
 	return withCode(exitUnavailable, errors.New(strings.Join(down, "; ")))
-}
-
-// loadConfig builds the effective config: the file (--config, default
-// ~/.stackmemory/config.json), then the environment, then the flags. A
-// file named with --config must exist; the default one may be missing.
-// The CLI is a short-lived process, so background sync is off: commands do
-// the work explicitly.
-func (a *app) loadConfig() (config.Config, string, error) {
-	path := a.configPath
-	if path != "" {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return config.Config{}, path, withCode(exitConfig, fmt.Errorf("config file %s does not exist", path))
-		}
-	} else {
-		p, err := config.DefaultConfigPath()
-		if err != nil {
-			return config.Config{}, "", err
-		}
-		path = p
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return config.Config{}, path, err
-	}
-	if err := a.applyFlags(&cfg); err != nil {
-		return config.Config{}, path, err
-	}
-	a.secrets = append(a.secrets, passwordOf(redisURLOf(cfg)), passwordOf(postgresURLOf(cfg)))
-	if err := cfg.Validate(); err != nil {
-		return config.Config{}, path, err
-	}
-	return cfg, path, nil
-}
-
-// The functions below are the only ones that know the fields of
-// config.Config.
-
-// applyFlags sets what the global flags say over the file and the
-// environment, and turns manual maintenance on.
-func (a *app) applyFlags(cfg *config.Config) error {
-	if a.sqlitePath != "" {
-		p, err := absPath(a.sqlitePath)
-		if err != nil {
-			return withCode(exitConfig, fmt.Errorf("--sqlite %s: %w", a.sqlitePath, err))
-		}
-		cfg.SetSQLitePath(p, "--sqlite")
-	}
-	// A URL given as a flag turns its tier on, as one from the
-	// environment does; with tiering off for the whole file it is an
-	// error rather than a flag silently ignored.
-	for _, f := range []struct {
-		flag, url string
-		set       func(url, from string)
-	}{
-		{"--redis", a.redisURL, cfg.SetRedisURL},
-		{"--postgres", a.postgresURL, cfg.SetPostgresURL},
-	} {
-		if f.url == "" {
-			continue
-		}
-		if cfg.Enabled != nil && !*cfg.Enabled {
-			return withCode(exitConfig, fmt.Errorf("%s: tiering is off in the config file (storage.enabled is false)", f.flag))
-		}
-		f.set(f.url, f.flag)
-	}
-	cfg.BackgroundSync = new(bool)
-	cfg.Logger = a.log
-	return nil
-}
-
-func redisURLOf(cfg config.Config) string    { return cfg.Redis.URL }
-func postgresURLOf(cfg config.Config) string { return cfg.Postgres.URL }
-
-// sqlitePath is the tier 1 file in use, as an absolute path when it is
-// a path (relative ones are relative to the working directory, ~/ is the
-// home directory).
-func sqlitePath(cfg config.Config) string {
-	if p := cfg.SQLite.Path; p != "" {
-		if rest, ok := strings.CutPrefix(p, "~/"); ok {
-			if home, err := os.UserHomeDir(); err == nil {
-				return filepath.Join(home, rest)
-			}
-		}
-		if abs, err := absPath(p); err == nil {
-			return abs
-		}
-		return p
-	}
-	if dir, err := config.DefaultDir(); err == nil {
-		return filepath.Join(dir, "frames.db")
-	}
-	return "~/.stackmemory/frames.db"
-}
-
-// absPath resolves a relative file path against the working directory.
-// URLs (sqlite://...) and paths from the home directory (~/...) are left
-// to the configuration, which knows them.
-func absPath(p string) (string, error) {
-	if strings.Contains(p, "://") || strings.HasPrefix(p, "~") || filepath.IsAbs(p) {
-		return p, nil
-	}
-	return filepath.Abs(p)
-}
-
-// passwordOf returns the password in a URL's user info or its "password"
-// parameter, or "".
-func passwordOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	if p, ok := u.User.Password(); ok {
-		return p
-	}
-	return u.Query().Get("password")
 }
