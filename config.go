@@ -215,7 +215,7 @@ func (c Config) Validate() error {
 // Hooks are optional callbacks for a host's own metrics and traces. Each
 // may be nil. They are called synchronously, from any goroutine, so they
 // must be fast and safe for concurrent use; they must not call the
-// Manager. Package [github.com/stackmemoryai/tier/tiertel] wires them to
+// Manager. Package [github.com/stackmemoryai/tier/tierotel] wires them to
 // OpenTelemetry.
 type Hooks struct {
 	// Start is called when an operation begins: [OpGet], [OpPut],
