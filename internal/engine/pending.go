@@ -92,5 +92,8 @@ func (m *Engine) reconnect(ctx context.Context) {
 		l.cur.Store(newHandle(t, l.newBreaker()))
 		_ = old.Close()
 		m.log.Info("tier connected", "tier", l.name)
+		if m.cfg.Hooks.OnBreaker != nil {
+			m.cfg.Hooks.OnBreaker(l.level, l.name, "closed")
+		}
 	}
 }

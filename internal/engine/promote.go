@@ -87,6 +87,9 @@ func (p *promoter) forget(id string) {
 // the frame was written meanwhile, the newer version in the first tier
 // wins.
 func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
+	ctx, end := m.startOp(ctx, "move", rec.ID)
+	moved := 0
+	defer func() { end(End{Level: 1, Tier: m.chain[0].name, Frames: moved}) }()
 	if !m.roomFor(ctx, rec.Size) {
 		m.stats.add("promotions.skipped", 1)
 		return
@@ -108,6 +111,7 @@ func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 	m.hot.add(1, rec.Size)
 	m.noteShared(ctx, rec)
 	m.stats.moved(from.level, 1, 1)
+	moved = 1
 	m.log.Debug("promoted frame", "frame", rec.ID, "from", from.name)
 	if !from.h().durable {
 		// A cache copy has done its job once the frame is back on top.
