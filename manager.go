@@ -121,6 +121,15 @@ func New(ctx context.Context, cfg Config, tiers ...TierSpec) (*Manager, error) {
 // ErrClosed.
 func (m *Manager) Close() error { return m.e.Close() }
 
+// As sets target to the native client of the tier at level (1 is the
+// first), in the spirit of gocloud.dev's As, and reports whether it could.
+// Each driver documents the types it accepts: sqlitedriver a **sqlx.DB,
+// redisdriver a *rueidis.Client, pgdriver a **pgxpool.Pool. It is for a
+// host's own queries next to the library's; what the host writes through
+// the client is outside every promise of the Manager (versions,
+// checksums, moves). The client stays the Manager's: do not close it.
+func (m *Manager) As(level int, target any) bool { return m.e.As(level, target) }
+
 // Levels returns the number of tiers in the chain.
 func (m *Manager) Levels() int { return m.e.Levels() }
 

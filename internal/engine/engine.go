@@ -179,5 +179,13 @@ func (m *Engine) MaxFrameSize() int64 {
 // Now returns the engine's clock (a test may set it).
 func (m *Engine) Now() time.Time { return m.now() }
 
+// As hands the native client of the tier at level to target.
+func (m *Engine) As(level int, target any) bool {
+	if level < 1 || level > len(m.chain) {
+		return false
+	}
+	return m.chain[level-1].as(target)
+}
+
 // Levels returns the number of tiers in the chain.
 func (m *Engine) Levels() int { return len(m.chain) }

@@ -345,3 +345,9 @@ func (l *link) metas(ctx context.Context, ids []string) (map[string]driver.Meta,
 	}
 	return out, nil
 }
+
+// as hands the tier's native client to target (driver.Aser).
+func (l *link) as(target any) bool {
+	a, ok := l.h().tier.(driver.Aser)
+	return ok && a.As(target)
+}
