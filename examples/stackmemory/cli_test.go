@@ -197,6 +197,15 @@ func TestRelativeSQLitePath(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.ok("", "--sqlite", "rel.db", "status", "--json").stdout), &st); err != nil || st.SQLitePath != filepath.Join(c.home, "rel.db") {
 		t.Errorf("status names the tier 1 file %q (%v), want %s", st.SQLitePath, err, filepath.Join(c.home, "rel.db"))
 	}
+	// So does STACKMEMORY_SQLITE_PATH.
+	env := newCLI(t, "STACKMEMORY_SQLITE_PATH=env-rel.db")
+	envIDs := putDocs(t, env, "demo", oddDocs[1:2])
+	if _, err := os.Stat(filepath.Join(env.home, "env-rel.db")); err != nil {
+		t.Errorf("STACKMEMORY_SQLITE_PATH=env-rel.db did not create env-rel.db in the working directory: %v", err)
+	}
+	if got := env.ok("", "storage", "retrieve", envIDs[0]).stdout; got != oddDocs[1] {
+		t.Errorf("retrieve from env-rel.db: %q", got)
+	}
 	// The default file was not touched.
 	if _, err := os.Stat(filepath.Join(c.home, ".stackmemory", "frames.db")); err == nil {
 		t.Errorf("--sqlite rel.db also created ~/.stackmemory/frames.db")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,42 +101,34 @@ func (a *app) collectStatus(ctx context.Context, s *session) (storageStatus, err
 
 // scanSpans lists frames newest first, across tiers, and records the
 // oldest and newest creation time per tier. It stops after spanScanLimit
-// frames.
-func (a *app) scanSpans(ctx context.Context, m *tier.Manager, tiers []tierView) (int, bool) {
+// frames, or at a tier that cannot be listed (then complete is false).
+func (a *app) scanSpans(ctx context.Context, m *tier.Manager, tiers []tierView) (scanned int, complete bool) {
 	byLevel := map[int]*tierView{}
 	for i := range tiers {
 		byLevel[tiers[i].Level] = &tiers[i]
 	}
-	scanned, cursor := 0, ""
-	for scanned < spanScanLimit {
-		page, err := m.Query(ctx, tier.Query{Limit: 1000, Cursor: cursor})
-		if err != nil && (!errors.Is(err, tier.ErrUnavailable) || len(page.Frames) == 0) {
+	for f, err := range m.All(ctx, tier.Query{Limit: 1000}) {
+		if err != nil {
 			a.log.Debug("listing frames for the status span", "err", err)
 			return scanned, false
 		}
-		for _, f := range page.Frames {
-			scanned++
-			t := byLevel[f.Level]
-			if t == nil {
-				continue
-			}
-			c := f.CreatedAt
-			if t.Oldest == nil || c.Before(*t.Oldest) {
-				t.Oldest = &c
-			}
-			if t.Newest == nil || c.After(*t.Newest) {
-				t.Newest = &c
-			}
-		}
-		if err != nil {
+		if scanned == spanScanLimit {
 			return scanned, false
 		}
-		if page.Next == "" {
-			return scanned, true
+		scanned++
+		t := byLevel[f.Level]
+		if t == nil {
+			continue
 		}
-		cursor = page.Next
+		c := f.CreatedAt
+		if t.Oldest == nil || c.Before(*t.Oldest) {
+			t.Oldest = &c
+		}
+		if t.Newest == nil || c.After(*t.Newest) {
+			t.Newest = &c
+		}
 	}
-	return scanned, false
+	return scanned, true
 }
 
 func (st storageStatus) text(a *app) {
