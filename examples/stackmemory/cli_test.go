@@ -19,6 +19,12 @@ func TestVersion(t *testing.T) {
 	if !ok || v == "" || strings.ContainsAny(v, " ()") {
 		t.Errorf("--version printed %q, want \"stackmemory <module version>\"", out)
 	}
+	var js struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(c.ok("", "--version", "--json").stdout), &js); err != nil || js.Version != v {
+		t.Errorf("--version --json: %q (%v), want %q", js.Version, err, v)
+	}
 	// status carries the same version.
 	var st struct {
 		Version string `json:"version"`

@@ -50,6 +50,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Set after the flags are defined (which sets their defaults), so that
 	// an error in parsing the flags is already printed as --json asks.
 	app.jsonOut = wantsJSON(args)
+	if app.jsonOut {
+		root.SetVersionTemplate(`{"version":{{printf "%q" .Version}}}` + "\n")
+	}
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		return app.fail(err)
