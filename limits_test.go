@@ -455,3 +455,45 @@ func TestPropertyLimitsHoldAndNothingIsLost(t *testing.T) {
 		})
 	})
 }
+
+// TestDemotingAReplicatedFrameIsALocalDelete: once tier 2 holds a frame at
+// its version, demoting it from tier 1 writes nothing below; Stats counts
+// it as an eviction.
+func TestDemotingAReplicatedFrameIsALocalDelete(t *testing.T) {
+	m, peek := memChain{
+		durable: []bool{true, true},
+		limits:  []tier.Limits{{MaxFrames: 5}},
+		cfg:     tier.Config{ReplicationLag: 20 * time.Millisecond},
+	}.open(t)
+	ctx := context.Background()
+	frames := putAged(t, m, tier.NewID(), frozenAt.Add(-time.Hour), 10)
+	waitFor(t, func() bool {
+		for _, f := range frames {
+			if _, ok := held(t, peek[1], f.ID); !ok {
+				return false
+			}
+		}
+		return true
+	})
+	rep, err := m.Maintain(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Demoted != 5 {
+		t.Fatalf("Maintain demoted %d frames; want 5", rep.Demoted)
+	}
+	st, err := m.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Evictions != 5 {
+		t.Errorf("Stats.Evictions = %d after demoting 5 replicated frames; want 5 (local deletes)", st.Evictions)
+	}
+	for _, f := range frames {
+		r, ok := held(t, peek[1], f.ID)
+		if !ok || r.Version != f.Version {
+			t.Fatalf("tier 2 holds frame %s: %v, version %d; want version %d", f.ID, ok, r.Version, f.Version)
+		}
+	}
+	readAllByteForByte(t, m, frames)
+}
