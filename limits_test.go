@@ -497,3 +497,85 @@ func TestDemotingAReplicatedFrameIsALocalDelete(t *testing.T) {
 	}
 	readAllByteForByte(t, m, frames)
 }
+
+// TestPrefetchBringsABoundedNeighbourhood: a read from tier 2 pre-fetches
+// at most 8 ancestors and the 8 frames of its session created just before
+// it, never the whole session.
+func TestPrefetchBringsABoundedNeighbourhood(t *testing.T) {
+	m, peek := memChain{durable: []bool{true, true}, cfg: tier.Config{NoPromotion: true}}.open(t)
+	ctx := context.Background()
+	// A chain of 12 ancestors in a session of their own.
+	var ancestors []tier.Frame
+	parent := ""
+	for i := range 12 {
+		f := frame("prefetch", "", i)
+		f.SessionID = "01900000-0000-7000-8000-000000000001"
+		f.ParentID = parent
+		f.CreatedAt = frozenAt.Add(-48*time.Hour + time.Duration(i)*time.Minute)
+		ancestors = append(ancestors, mustPut(t, m, f))
+		parent = ancestors[i].ID
+	}
+	// The frame read, after 20 frames of its own session.
+	session := tier.NewID()
+	earlier := putAged(t, m, session, frozenAt.Add(-24*time.Hour), 20)
+	f := frame("prefetch", session, 99)
+	f.ParentID = parent
+	f.CreatedAt = frozenAt.Add(-time.Hour)
+	read := mustPut(t, m, f)
+	if _, err := m.Migrate(ctx, tier.MigrateOptions{ToLevel: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, m, read.ID); got.Level != 2 {
+		t.Fatalf("setup: the frame was read from tier %d; want 2", got.Level)
+	}
+	if err := m.Close(); err != nil { // waits for the pre-fetch
+		t.Fatal(err)
+	}
+	up := func(fs []tier.Frame) (ids []int) {
+		for i, f := range fs {
+			if _, ok := held(t, peek[0], f.ID); ok {
+				ids = append(ids, i)
+			}
+		}
+		return ids
+	}
+	wantAncestors := []int{4, 5, 6, 7, 8, 9, 10, 11} // the 8 nearest
+	wantSession := []int{12, 13, 14, 15, 16, 17, 18, 19}
+	if got := up(ancestors); fmt.Sprint(got) != fmt.Sprint(wantAncestors) {
+		t.Errorf("ancestors pre-fetched: %v; want the 8 nearest, %v", got, wantAncestors)
+	}
+	if got := up(earlier); fmt.Sprint(got) != fmt.Sprint(wantSession) {
+		t.Errorf("session frames pre-fetched: %v; want the 8 created just before the frame read, %v", got, wantSession)
+	}
+	if _, ok := held(t, peek[0], read.ID); ok {
+		t.Error("the frame read came up with NoPromotion")
+	}
+}
+
+// TestPutOverTheLimitWakesMaintenance: with background maintenance on and
+// a sync interval of an hour, writes that take tier 1 over its limit
+// start a cycle that brings it back.
+func TestPutOverTheLimitWakesMaintenance(t *testing.T) {
+	ctx := context.Background()
+	var specs []tier.TierSpec
+	hot := memdriver.New(true)
+	for i, s := range []*memdriver.Tier{hot, memdriver.New(true)} {
+		spec := tier.TierSpec{Name: fmt.Sprintf("t%d", i+1), Tier: s}
+		if i == 0 {
+			spec.Limits = tier.Limits{MaxFrames: 10}
+		}
+		h, _ := s.Reopen()
+		spec.Tier = h
+		specs = append(specs, spec)
+	}
+	m, err := tier.New(ctx, tier.Config{SyncInterval: time.Hour, Logger: propertyLogger()}, specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	// The first cycle comes on its own, soon after the start.
+	waitFor(t, func() bool { st, err := m.Stats(ctx); return err == nil && st.BackgroundTime > 0 })
+	frames := putAged(t, m, tier.NewID(), frozenAt, 30)
+	waitFor(t, func() bool { return usage(t, hot).Frames <= 10 })
+	readAllByteForByte(t, m, frames)
+}

@@ -489,6 +489,9 @@ func TestCutInvalidationCopiesRevalidatedBeforeUse(t *testing.T) {
 		st, err := a.Status(ctx)
 		return err == nil && st.Coherence.Revalidations > before
 	})
+	if st, err := a.Status(ctx); err != nil || st.Coherence.Channel != "down" {
+		t.Errorf("Status.Coherence.Channel = %q (%v) while notifications are cut; want \"down\"", st.Coherence.Channel, err)
+	}
 	b = open(t, bHot)
 	u, err := b.UpdateData(ctx, f.ID, []byte(`{"task":"updated on B while A heard nothing"}`))
 	if err != nil {
@@ -576,6 +579,54 @@ func TestSharedInvalidationCutOnRealServices(t *testing.T) {
 	for _, u := range updated {
 		if ok, why := reads(a, u.ID, u.Data, u.Version); !ok {
 			t.Fatalf("A went back to its old copy: %s", why)
+		}
+	}
+}
+
+// TestSharedCopiesRevalidatedAfterARestart: B updates frames while A,
+// which holds copies of them in its tier 1, is not running. The first
+// reads of the restarted A return B's versions: no notification covered
+// that time, so A's copies are compared with the shared tiers first.
+func TestSharedCopiesRevalidatedAfterARestart(t *testing.T) {
+	s := newSharedServices(t)
+	dirA := t.TempDir()
+	a := openMachine(t, machineConfig(dirA, s))
+	b := openMachine(t, machineConfig(t.TempDir(), s))
+	ctx := context.Background()
+	session := tier.NewID()
+	var frames []tier.Frame
+	for i := range 5 {
+		frames = append(frames, mustPut(t, b, frame("restart", session, i)))
+	}
+	for _, f := range frames {
+		eventually(t, func() (bool, string) { return reads(a, f.ID, f.Data, f.Version) })
+	}
+	if _, err := a.Warm(ctx, tier.WarmOptions{SessionID: session}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		if got := mustGet(t, a, f.ID); got.Level != 1 {
+			t.Fatalf("setup: A reads %s from tier %d after Warm; want its tier 1", f.ID, got.Level)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var updated []tier.Frame
+	for i, f := range frames {
+		u, err := b.UpdateData(ctx, f.ID, fmt.Appendf(nil, `{"task":"updated on B while A was off","n":%d}`, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		updated = append(updated, u)
+	}
+	if err := b.Close(); err != nil { // replicated
+		t.Fatal(err)
+	}
+	a = openMachine(t, machineConfig(dirA, s))
+	for _, u := range updated {
+		if ok, why := reads(a, u.ID, u.Data, u.Version); !ok {
+			t.Fatalf("the restarted A served its old copy: %s", why)
 		}
 	}
 }
