@@ -111,7 +111,14 @@ func auditOne(ctx context.Context, m *tier.Manager, w *workload, e *entry) (kind
 		cancel()
 		switch {
 		case err == nil && gone:
-			return "resurrected", f.Tier, fmt.Sprintf("frame %s (%d) was deleted, Get returned it from %s", e.id, e.idx, f.Tier)
+			how := ""
+			if a, ok := e.ackOf(deletedRev); ok {
+				how = fmt.Sprintf(" on machine %d %s before", a.machine, time.Since(a.at).Round(time.Millisecond))
+			}
+			if a, ok := e.ackOf(0); ok {
+				how += fmt.Sprintf(" (written on machine %d %s before)", a.machine, time.Since(a.at).Round(time.Millisecond))
+			}
+			return "resurrected", f.Tier, fmt.Sprintf("frame %s (%d) was deleted%s, Get on machine %d returned it from %s (version %d)", e.id, e.idx, how, w.machine, f.Tier, f.Version)
 		case err == nil:
 			k := w.compare(e, f.Data, lo, hi)
 			if k != "ok" {

@@ -2,10 +2,17 @@
 // of tiers (SQLite, Redis, PostgreSQL) and reports what the StackMemory
 // spec asks of the library: the share of reads served from tier 1, the
 // background share of the time, the latency of each tier, the frames each
-// tier holds at the end, and, under a fault schedule, the cost of a down
-// tier and the proof that no frame was lost or corrupted.
+// tier holds at the end and at most during the run against its limits,
+// and, under a fault schedule, the cost of a down tier and the proof that
+// no frame was lost or corrupted.
 //
-//	go run ./examples/workload -redis redis://127.0.0.1:6379/0 \
+// It lives under internal/cmd because it is the project's own load and
+// fault tool, the source of the numbers in the README's Performance
+// section, not an example of the API: it cuts connections through its own
+// proxies, kills itself with SIGKILL and checks every byte against a
+// journal, none of which a host should copy.
+//
+//	go run ./internal/cmd/workload -redis redis://127.0.0.1:6379/0 \
 //	    -postgres 'postgres://postgres@127.0.0.1:5432/tier_workload?sslmode=disable' \
 //	    -frames 100000 -faults 'redis-down@10s+10s,postgres-down@30s+10s,both-down@50s+10s,crash@70s'
 //
@@ -43,6 +50,15 @@
 // should not have (failed writes, timeouts, frames unreachable at the
 // audit).
 //
+// # Two machines
+//
+// With -machines 2, two Managers, each with its own SQLite file and state
+// file, share one Redis prefix and one PostgreSQL database, as two hosts
+// would; they write and read the same sessions. The report adds the
+// replication lag seen from outside (a write returning on one machine to
+// the other reading that revision), stale reads beyond -stale-bound and
+// each machine's share of reads from tier 1 (see machines.go).
+//
 // Without -redis and -postgres (or their environment variables) the run is
 // SQLite only.
 package main
@@ -79,6 +95,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if opts.Machines > 1 {
+		os.Exit(mainMachines(ctx, opts))
+	}
 	rep, err := run(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "workload:", err)
@@ -97,6 +116,29 @@ func main() {
 	case rep.Errors > 0:
 		os.Exit(3)
 	}
+}
+
+// mainMachines runs the two-machine mode and returns the exit status.
+func mainMachines(ctx context.Context, opts options) int {
+	rep, err := runTwo(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "workload:", err)
+		return 1
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+	} else {
+		rep.print(os.Stdout)
+	}
+	switch {
+	case rep.Failures > 0:
+		return 1
+	case rep.Errors > 0:
+		return 3
+	}
+	return 0
 }
 
 // options are the command-line flags.
@@ -118,6 +160,11 @@ type options struct {
 	Faults                []fault
 	JSON                  bool
 	Verbose               bool
+	// Machines is how many Managers share Redis and PostgreSQL, each with
+	// its own SQLite and state files; StaleBound is how long after a
+	// write returns on one machine the others may still miss it.
+	Machines   int
+	StaleBound time.Duration
 }
 
 func parseFlags(args []string) (options, error) {
@@ -141,6 +188,8 @@ func parseFlags(args []string) (options, error) {
 	fs.Int64Var(&o.HotFrames, "hot-frames", config.DefaultSQLiteMaxFrames, "frame limit of tier 1 (SQLite)")
 	warm := fs.String("warm-bytes", "", "byte limit of tier 2 (Redis), like 64MB (default the spec's 1GB)")
 	faults := fs.String("faults", "", "fault schedule, like redis-down@10s+10s,postgres-down@30s+10s,both-down@50s+10s,crash@70s (kinds: "+strings.Join(faultKinds, ", ")+")")
+	fs.IntVar(&o.Machines, "machines", 1, "Managers sharing Redis and PostgreSQL, each with its own SQLite and state files, as separate hosts would (2: the two-machine mode)")
+	fs.DurationVar(&o.StaleBound, "stale-bound", time.Second, "with -machines 2: how long after a write returned on one machine the other may still read an older revision")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.Verbose, "v", false, "print the library's warnings as they happen")
 	if err := fs.Parse(args); err != nil {
@@ -164,8 +213,10 @@ func parseFlags(args []string) (options, error) {
 		return o, err
 	}
 	switch {
-	case o.Frames < 1, o.Readers < 0, o.Writers < 1, o.ReadRatio < 0, o.Rate < 0, o.HotFrames < 1:
-		return o, errors.New("-frames, -writers and -hot-frames must be positive; -readers, -read-ratio and -rate not negative")
+	case o.Frames < 1, o.Readers < 0, o.Writers < 1, o.ReadRatio < 0, o.Rate < 0, o.HotFrames < 1, o.Machines < 1:
+		return o, errors.New("-frames, -writers, -hot-frames and -machines must be positive; -readers, -read-ratio and -rate not negative")
+	case o.Machines > 1 && len(o.Faults) > 0:
+		return o, errMachinesFaults
 	case o.SyncInterval < time.Second:
 		return o, errors.New("-sync-interval must be at least 1s (the library's minimum)")
 	}

@@ -93,6 +93,17 @@ type counters struct {
 
 	WallNanos int64 `json:"wall_ns"`
 	CPUNanos  int64 `json:"cpu_ns"` // user+system CPU of the process
+
+	// StaleAges are, for reads that returned an older revision, how long
+	// before the read the newer one had been acknowledged.
+	StaleAges hist `json:"stale_ages"`
+}
+
+// staleRead records the age of a stale read.
+func (c *counters) staleRead(age time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.StaleAges.add(max(age, 0))
 }
 
 // windowCounters are the Gets below tier 1 during one fault.
@@ -206,6 +217,7 @@ func (c *counters) merge(o *counters) {
 		}
 	}
 	c.Baseline.merge(o.Baseline)
+	c.StaleAges.merge(o.StaleAges)
 	for _, s := range o.Samples {
 		if len(c.Samples) < maxSamples {
 			c.Samples = append(c.Samples, s)

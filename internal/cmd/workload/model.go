@@ -39,6 +39,11 @@ type entry struct {
 	live     atomic.Bool  // stored (its first Put returned)
 	deleted  atomic.Bool
 	deleting atomic.Bool // a Delete was issued
+
+	// acks are when each write of the frame returned, and on which
+	// machine (two-machine mode judges stale reads by them).
+	ackMu sync.Mutex
+	acks  []ack
 }
 
 // session is one agent session: a root frame and its children.

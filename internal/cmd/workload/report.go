@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/stackmemoryai/tier"
 )
 
 // report is the outcome of a run: the -json output, and the table.
@@ -41,6 +43,17 @@ type report struct {
 	Tiers     []tierRow `json:"tiers"`
 	MovesDown int64     `json:"moves_down"`
 	MovesUp   int64     `json:"moves_up"`
+	// Evictions are moves down that were a local delete (Stats);
+	// Replicated the frames copied early to the shared tiers;
+	// PromotionsSkipped the promotions refused for lack of room.
+	Evictions         int64 `json:"evictions"`
+	Replicated        int64 `json:"replicated"`
+	PromotionsSkipped int64 `json:"promotions_skipped"`
+	// Replication and Coherence are the library's Status at the end;
+	// MaxQueued the longest replication queue seen while running.
+	Replication tier.ReplicationStatus `json:"replication"`
+	Coherence   tier.CoherenceStatus   `json:"coherence"`
+	MaxQueued   int                    `json:"max_replication_queued"`
 
 	PendingChanges int           `json:"pending_changes"`
 	PendingMoves   int           `json:"pending_moves"`
@@ -104,6 +117,18 @@ type tierRow struct {
 	Bytes   int64  `json:"bytes"`
 	Healthy bool   `json:"healthy"`
 	Breaker string `json:"breaker"`
+	// MaxFrames and MaxBytes are the most the tier held while the
+	// workload ran (sampled every second); Limits its budgets.
+	MaxFrames int64       `json:"max_frames"`
+	MaxBytes  int64       `json:"max_bytes"`
+	Limits    tier.Limits `json:"limits"`
+	// BroughtUp, Protected and Backlog are Status's at the end;
+	// MaxBroughtUp and MaxBacklog the most seen while running.
+	BroughtUp    int `json:"brought_up"`
+	Protected    int `json:"protected"`
+	Backlog      int `json:"backlog"`
+	MaxBroughtUp int `json:"max_brought_up"`
+	MaxBacklog   int `json:"max_backlog"`
 	// Gets served by the tier, client side (the whole Get call).
 	Gets latency `json:"gets"`
 	// LibraryGet is the library's own latency of the tier's get
@@ -147,6 +172,8 @@ func buildReport(o options, sp *spec, res *segmentResult, killed []*counters) *r
 		BackgroundTime:     res.Stats.BackgroundTime,
 		ProcessCPU:         time.Duration(c.CPUNanos),
 		MovesDown:          res.Stats.MovesDown, MovesUp: res.Stats.MovesUp,
+		Evictions: res.Stats.Evictions, Replicated: res.Stats.Replicated, PromotionsSkipped: res.Stats.PromotionsSkipped,
+		Replication: res.Status.Replication, Coherence: res.Status.Coherence, MaxQueued: res.MaxQueued,
 		PendingChanges: res.Status.PendingChanges, PendingMoves: res.Status.PendingMoves,
 		Stuck: res.Status.Stuck, Recovery: res.Recovery,
 		Outcomes:      c.Outcomes,
@@ -173,7 +200,14 @@ func buildReport(o options, sp *spec, res *segmentResult, killed []*counters) *r
 	for i, ts := range res.Status.Tiers {
 		r.Config.Chain = append(r.Config.Chain, ts.Name)
 		row := tierRow{Level: ts.Level, Name: ts.Name, Frames: ts.Frames, Bytes: ts.Bytes,
-			Healthy: ts.Healthy, Breaker: ts.Breaker, Gets: latencyOf(c.GetLatency[ts.Name])}
+			Healthy: ts.Healthy, Breaker: ts.Breaker, Gets: latencyOf(c.GetLatency[ts.Name]),
+			Limits: ts.Limits, BroughtUp: ts.BroughtUp, Protected: ts.Protected, Backlog: ts.Backlog,
+			MaxFrames: ts.Frames, MaxBytes: ts.Bytes}
+		if i < len(res.Peaks) {
+			pk := res.Peaks[i]
+			row.MaxFrames, row.MaxBytes = max(row.MaxFrames, pk.Frames), max(row.MaxBytes, pk.Bytes)
+			row.MaxBroughtUp, row.MaxBacklog = pk.BroughtUp, pk.Backlog
+		}
 		if i < len(res.Stats.Tiers) {
 			st := res.Stats.Tiers[i]
 			row.Failures, row.BreakerTrips, row.MovedIn, row.MovedOut = st.Failures, st.BreakerTrips, st.MovedIn, st.MovedOut
@@ -199,7 +233,9 @@ func buildReport(o options, sp *spec, res *segmentResult, killed []*counters) *r
 	for k, v := range c.Outcomes {
 		op, kind, _ := strings.Cut(k, "/")
 		switch {
-		case kind == "ok", kind == "notfound-deleted":
+		case kind == "ok", kind == "notfound-deleted", strings.HasSuffix(kind, "-within-bound"):
+			// within-bound: another machine's write not seen yet, less
+			// than the stale bound after it returned (two-machine mode)
 		case kind == "unavailable" && (op == "get" || op == "query" || op == "warm"):
 			// expected while a tier is down
 		case kind == "notfound-existing", kind == "stale", kind == "corrupt", kind == "resurrected":
@@ -225,9 +261,20 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintf(w, "written\t%d frames, %d updates, %d deletes\n", r.Written, r.Updates, r.Deletes)
 	fmt.Fprintf(w, "reads\t%d gets, %d searches, %d session resumes\n", r.Gets, r.Queries, r.Warms)
 	fmt.Fprintf(w, "reads from tier 1\t%s (library's HotHitRatio %s; spec goal 90 %%, ours 95 %%)\n", pct(r.HotShare), pct(r.LibraryHotHitRatio))
-	fmt.Fprintf(w, "background\t%s in maintenance = %s of wall time (spec 5 %%, ours 2 %%); process CPU %s = %.2f cores\n",
-		r.BackgroundTime.Round(time.Millisecond), pct(r.BackgroundShare), r.ProcessCPU.Round(time.Millisecond), r.ProcessCPUShare)
-	fmt.Fprintf(w, "moves\t%d down, %d up; pending changes %d, pending moves %d\n", r.MovesDown, r.MovesUp, r.PendingChanges, r.PendingMoves)
+	cpu := ""
+	if r.ProcessCPU > 0 {
+		cpu = fmt.Sprintf("; process CPU %s = %.2f cores", r.ProcessCPU.Round(time.Millisecond), r.ProcessCPUShare)
+	}
+	fmt.Fprintf(w, "background\t%s in maintenance = %s of wall time (spec 5 %%, ours 2 %%)%s\n",
+		r.BackgroundTime.Round(time.Millisecond), pct(r.BackgroundShare), cpu)
+	fmt.Fprintf(w, "moves\t%d down (%d of them evictions, a local delete), %d up (%d promotions skipped); pending changes %d, pending moves %d\n",
+		r.MovesDown, r.Evictions, r.MovesUp, r.PromotionsSkipped, r.PendingChanges, r.PendingMoves)
+	if r.Replication.On {
+		fmt.Fprintf(w, "replication\t%d frames copied early (Stats), lag p50 %s p99 %s (Status); queue %d at the end, at most %d\n",
+			r.Replicated, ms(r.Replication.LagP50), ms(r.Replication.LagP99), r.Replication.Queued, r.MaxQueued)
+	}
+	fmt.Fprintf(w, "coherence\tchannel %s, %d invalidations, %d revalidations, %d copies dropped\n",
+		r.Coherence.Channel, r.Coherence.Invalidations, r.Coherence.Revalidations, r.Coherence.Dropped)
 	for _, s := range r.Stuck {
 		fmt.Fprintf(w, "stuck\t%s\n", s)
 	}
@@ -243,6 +290,24 @@ func (r *report) print(out io.Writer) {
 	}
 	w.Flush()
 	fmt.Fprintln(out, "(gets, p50, p99: client-side Get latency by the tier that served it; lib: the library's per-tier get latency)")
+
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "tier\tframes end\tframes max\tframe limit\tmax/limit\tMB max\tMB limit\tbrought up end/max\tprotected\tbacklog end/max\t")
+	for _, t := range r.Tiers {
+		ratio, limit, mbLimit := "-", "-", "-"
+		if t.Limits.MaxFrames > 0 {
+			limit = fmt.Sprint(t.Limits.MaxFrames)
+			ratio = fmt.Sprintf("%.2fx", float64(t.MaxFrames)/float64(t.Limits.MaxFrames))
+		}
+		if t.Limits.MaxBytes > 0 {
+			mbLimit = fmt.Sprintf("%.0f", float64(t.Limits.MaxBytes)/1e6)
+		}
+		fmt.Fprintf(w, "%d %s\t%d\t%d\t%s\t%s\t%.1f\t%s\t%d/%d\t%d\t%d/%d\t\n", t.Level, t.Name, t.Frames, t.MaxFrames, limit, ratio,
+			float64(t.MaxBytes)/1e6, mbLimit, t.BroughtUp, t.MaxBroughtUp, t.Protected, t.Backlog, t.MaxBacklog)
+	}
+	w.Flush()
+	fmt.Fprintln(out, "(max: the most seen in Status, sampled every second while the workload ran; the last tier keeps everything)")
 
 	if len(r.Faults) > 0 {
 		fmt.Fprintln(out)

@@ -61,6 +61,10 @@ type segmentResult struct {
 	EndedAt  time.Time     `json:"ended_at"`
 	Recovery time.Duration `json:"recovery_ns"` // waited for tiers to heal
 	CloseErr string        `json:"close_error,omitempty"`
+	// Peaks are the most each tier held while the workload ran (Status
+	// sampled every second); MaxQueued the longest replication queue.
+	Peaks     []tierPeak `json:"peaks"`
+	MaxQueued int        `json:"max_replication_queued"`
 }
 
 // config turns sp into the library's configuration.
@@ -110,6 +114,7 @@ func runSegment(ctx context.Context, sp *spec, snapshot string) (*segmentResult,
 	}
 	c := newCounters(len(sp.Faults))
 	w := &workload{spec: sp, m: m, model: mdl, c: c, created0: mdl.count(),
+		reads: new(atomic.Int64), writersDone: new(atomic.Bool),
 		current: make([]atomic.Pointer[session], max(sp.Writers, 1))}
 	if sp.Rate > 0 {
 		w.limiter = rate.NewLimiter(rate.Limit(sp.Rate), 64)
@@ -132,6 +137,7 @@ func runSegment(ctx context.Context, sp *spec, snapshot string) (*segmentResult,
 	}
 	progressDone := make(chan struct{})
 	go reportProgress(progressDone, w, m)
+	peaks := samplePeaks(m)
 
 	readEnd := sp.T0.Add(scheduleEnd(sp.Faults) + sp.Settle)
 	stopReading := func() bool { return w.writersDone.Load() && time.Now().After(readEnd) }
@@ -157,6 +163,7 @@ func runSegment(ctx context.Context, sp *spec, snapshot string) (*segmentResult,
 	readers.Wait()
 	close(progressDone)
 	ended := time.Now()
+	tierPeaks, maxQueued := peaks.finish()
 	c.mu.Lock()
 	c.WallNanos = int64(ended.Sub(segStart))
 	c.CPUNanos = int64(processCPU() - cpu0)
@@ -164,7 +171,7 @@ func runSegment(ctx context.Context, sp *spec, snapshot string) (*segmentResult,
 	close(stopSnap)
 	snapWG.Wait()
 
-	res := &segmentResult{Counters: c, EndedAt: ended}
+	res := &segmentResult{Counters: c, EndedAt: ended, Peaks: tierPeaks, MaxQueued: maxQueued}
 	progress("workload done: %d frames, %d reads; waiting for the tiers to heal", mdl.count(), w.reads.Load())
 	res.Recovery = waitHealthy(ctx, m, sp.Recovery)
 	if res.Stats, err = m.Stats(ctx); err != nil {

@@ -42,10 +42,18 @@ type workload struct {
 	c       *counters
 	limiter *rate.Limiter // frames per second; nil when unlimited
 
-	created0    int          // frames in the model when this process began
-	reads       atomic.Int64 // read operations of this process
-	writersDone atomic.Bool
+	created0    int           // frames in the model when this process began
+	reads       *atomic.Int64 // read operations of this process (every machine)
+	writersDone *atomic.Bool
 	current     []atomic.Pointer[session] // the session each writer is on
+
+	// In the two-machine mode: the machine this workload drives, the
+	// bound within which another machine's newer write may not be seen
+	// yet, and probe, called after each acknowledged write, which
+	// measures when the other machine first reads it.
+	machine int
+	bound   time.Duration
+	probe   func(e *entry, rev int)
 }
 
 // more reports whether the writers should create more frames.
@@ -129,8 +137,12 @@ func (w *workload) putNew(ctx context.Context, batch []*entry, together bool) {
 		frames[i] = w.frameOf(e, 0)
 	}
 	done := func(e *entry) {
+		e.acked(0, w.machine)
 		if err := w.model.doneNew(e); err != nil {
 			w.c.outcome("journal", "error", err.Error())
+		}
+		if w.probe != nil {
+			w.probe(e, 0)
 		}
 		w.c.mu.Lock()
 		w.c.Written++
@@ -176,8 +188,12 @@ func (w *workload) update(ctx context.Context, e *entry) {
 		return
 	}
 	w.c.outcome("update", "ok", "")
+	e.acked(rev, w.machine)
 	if err := w.model.doneUpdate(e, rev); err != nil {
 		w.c.outcome("journal", "error", err.Error())
+	}
+	if w.probe != nil {
+		w.probe(e, rev)
 	}
 	w.c.mu.Lock()
 	w.c.Updates++
@@ -204,6 +220,7 @@ func (w *workload) delete(ctx context.Context, e *entry) {
 		return
 	}
 	w.c.outcome("delete", "ok", "")
+	e.acked(deletedRev, w.machine)
 	if err := w.model.doneDelete(e); err != nil {
 		w.c.outcome("journal", "error", err.Error())
 	}
@@ -325,6 +342,8 @@ func (w *workload) checkedGet(ctx context.Context, e *entry) (tier.Frame, string
 		if kind == "notfound" {
 			if e.deleting.Load() {
 				kind = "notfound-deleted"
+			} else if w.bound > 0 && e.othersWithin(0, w.machine, start, w.bound) {
+				kind = "notfound-within-bound" // not replicated yet
 			} else {
 				kind = "notfound-existing"
 				w.c.sample(fmt.Sprintf("Get %s (frame %d, rev %d): %v", e.id, e.idx, rev0, err))
@@ -332,12 +351,18 @@ func (w *workload) checkedGet(ctx context.Context, e *entry) (tier.Frame, string
 		}
 		return f, kind, d
 	}
+	if gone0 && w.bound > 0 && e.othersWithin(deletedRev, w.machine, start, w.bound) {
+		return f, "resurrected-within-bound", d
+	}
 	if gone0 {
 		w.c.sample(fmt.Sprintf("Get %s (frame %d) returned a deleted frame from %s", e.id, e.idx, f.Tier))
 		return f, "resurrected", d
 	}
 	kind := w.compare(e, f.Data, rev0, rev1)
-	if kind != "ok" {
+	if kind == "stale" && w.bound > 0 {
+		kind = w.staleKind(e, f.Data, rev0, start)
+	}
+	if kind != "ok" && kind != "stale-within-bound" {
 		w.c.sample(fmt.Sprintf("Get %s (frame %d, rev %d..%d) from %s: %s copy (version %d)", e.id, e.idx, rev0, rev1, f.Tier, kind, f.Version))
 	}
 	return f, kind, d
@@ -376,6 +401,9 @@ func (w *workload) search(ctx context.Context, r *rand.Rand) {
 		e := w.model.frame(f.ID)
 		if e == nil {
 			continue // written by a Put whose outcome the model does not know
+		}
+		if e.deleted.Load() && w.bound > 0 && e.othersWithin(deletedRev, w.machine, time.Now(), w.bound) {
+			continue // deleted by another machine, not propagated yet
 		}
 		if e.deleted.Load() {
 			w.c.outcome("query", "resurrected", fmt.Sprintf("Query %q returned deleted frame %s from %s", q.Text, f.ID, f.Tier))

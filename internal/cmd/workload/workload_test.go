@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -117,5 +118,27 @@ func TestDocumentsAreStable(t *testing.T) {
 		if n := len(document(9, i, i%7, 0)); n < 400 || n > 10<<10 {
 			t.Errorf("document %d is %d bytes", i, n)
 		}
+	}
+}
+
+func TestWorkloadTwoMachines(t *testing.T) {
+	o := smallRun(t, 300, "")
+	o.Machines = 2
+	o.StaleBound = 5 * time.Second // generous: -race slows replication
+	rep, err := runTwo(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Machines) != 2 {
+		t.Fatalf("%d machine reports, want 2", len(rep.Machines))
+	}
+	for i, m := range rep.Machines {
+		t.Run(fmt.Sprint("machine ", i), func(t *testing.T) { checkSound(t, m) })
+		if m.Audit.Checked != rep.Machines[0].Audit.Checked {
+			t.Errorf("machine %d audited %d frames, machine 0 %d: both must see every frame", i, m.Audit.Checked, rep.Machines[0].Audit.Checked)
+		}
+	}
+	if rep.Lag.Count == 0 {
+		t.Errorf("no write was seen from the other machine: %+v", rep)
 	}
 }
