@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,12 @@ import (
 	"github.com/stackmemoryai/tier/sqlitedriver"
 )
 
+// ConnectTimeout bounds how long Open waits for Redis or PostgreSQL to
+// answer before it starts without them; they are connected in parallel.
+// The drivers' own dial and connect settings (dial_timeout,
+// connect_timeout) apply within it.
+const ConnectTimeout = 5 * time.Second
+
 // Open opens a Manager over the chain c describes: tier 1 (SQLite, or an
 // upstream context.db), then Redis and PostgreSQL when they are on. It
 // needs no other import.
@@ -24,28 +31,34 @@ import (
 // an unknown database or refused credentials leave nothing on disk: those
 // errors wrap tier.ErrBadConfig (and driver.ErrBadDSN) and name the field
 // or environment variable to fix. A Redis or PostgreSQL that cannot be
-// reached does not stop Open: the Manager starts without it (local-only
-// mode) and connects when it comes up.
+// reached within ConnectTimeout does not stop Open: the Manager starts
+// without it (local-only mode) and connects when it comes up.
 func Open(ctx context.Context, c Config) (*tier.Manager, error) {
 	tc, err := c.Tier()
 	if err != nil {
 		return nil, err
 	}
-	var opened []driver.Tier
+	lower := tc.Tiers[1:]
+	tiers := make([]driver.Tier, len(lower))
+	errs := make([]error, len(lower))
+	var wg sync.WaitGroup
+	for i := range lower {
+		wg.Go(func() { tiers[i], errs[i] = connect(ctx, lower[i].Open) })
+	}
+	wg.Wait()
 	closeOpened := func() {
-		for _, t := range opened {
-			_ = t.Close()
+		for _, t := range tiers {
+			if t != nil {
+				_ = t.Close()
+			}
 		}
 	}
-	for i := len(tc.Tiers) - 1; i >= 1; i-- {
-		s := &tc.Tiers[i]
-		t, err := s.Open(ctx)
+	for i, err := range errs {
 		switch {
 		case err == nil:
-			s.Tier, s.Open = t, nil
-			opened = append(opened, t)
-		case errors.Is(err, tier.ErrUnavailable) && ctx.Err() == nil:
-			s.Open = failedOnce(err, s.Open)
+			lower[i].Tier, lower[i].Open = tiers[i], nil
+		case errors.Is(err, tier.ErrUnavailable):
+			lower[i].Open = failedOnce(err, lower[i].Open)
 		default:
 			closeOpened()
 			return nil, err
@@ -57,6 +70,19 @@ func Open(ctx context.Context, c Config) (*tier.Manager, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// connect opens a tier below the first within ConnectTimeout. Running out
+// of that time is reported as the tier being unavailable; the end of ctx
+// as ctx's error.
+func connect(ctx context.Context, open func(context.Context) (driver.Tier, error)) (driver.Tier, error) {
+	cctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	defer cancel()
+	t, err := open(cctx)
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil && !errors.Is(err, driver.ErrUnavailable) {
+		err = fmt.Errorf("%w: no answer within %s: %w", driver.ErrUnavailable, ConnectTimeout, err)
+	}
+	return t, err
 }
 
 // failedOnce returns open, except that its first call returns err at

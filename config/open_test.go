@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,6 +208,56 @@ func TestUnreachableLowerTiersDoNotStopOpen(t *testing.T) {
 	if len(st.Tiers) != 3 || !st.Tiers[0].Healthy || st.Tiers[1].Healthy || st.Tiers[2].Healthy {
 		t.Errorf("status = %+v; want tier 1 up, tiers 2 and 3 down", st.Tiers)
 	}
+	if _, err := m.Put(ctx, tier.Frame{Data: []byte(`{}`)}); err != nil {
+		t.Errorf("Put in local-only mode: %v", err)
+	}
+}
+
+// silentServer accepts connections and never answers, like a host behind
+// a firewall that drops packets after the handshake.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+func TestTiersThatNeverAnswerDoNotStopOpen(t *testing.T) {
+	clearEnv(t)
+	c := config.Default()
+	c.SQLite.Path = filepath.Join(t.TempDir(), "frames.db")
+	c.Redis.URL = "redis://" + silentServer(t) + "/0"
+	c.Postgres.URL = "postgres://u@" + silentServer(t) + "/db?sslmode=disable"
+	c.BackgroundSync = new(bool)
+	ctx := context.Background()
+	m, err := config.Open(ctx, c)
+	if err != nil {
+		t.Fatalf("Open with Redis and PostgreSQL silent = %v; want local-only mode", err)
+	}
+	defer m.Close()
 	if _, err := m.Put(ctx, tier.Frame{Data: []byte(`{}`)}); err != nil {
 		t.Errorf("Put in local-only mode: %v", err)
 	}
