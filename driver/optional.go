@@ -133,6 +133,9 @@ type Notifier interface {
 type Change struct {
 	IDs   []string // frames written or deleted
 	Reset bool     // notifications may have been missed
+	// Lost, with Reset, means the channel is down now: changes are missed
+	// until a Change with Reset set and Lost clear.
+	Lost bool
 }
 
 // Compressor is implemented by tiers that store documents compressed with

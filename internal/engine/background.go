@@ -67,6 +67,9 @@ const closeGrace = 5 * time.Second
 // stopBackground stops the loops, lets running tasks finish for up to
 // closeGrace, then cancels them, and waits for every goroutine.
 func (m *Engine) stopBackground() {
+	m.bgMu.Lock()
+	m.bgStopping = true
+	m.bgMu.Unlock()
 	m.stop()
 	finished := make(chan struct{})
 	go func() {
@@ -86,6 +89,11 @@ func (m *Engine) stopBackground() {
 // called while the caller holds the manager open (between enter and
 // leave). When too many tasks run already, task is dropped.
 func (m *Engine) goBackground(task func(ctx context.Context)) {
+	m.bgMu.Lock()
+	defer m.bgMu.Unlock()
+	if m.bgStopping {
+		return
+	}
 	select {
 	case m.bgSlots <- struct{}{}:
 	default:

@@ -117,6 +117,14 @@ func (m *Engine) roomFor(ctx context.Context, size int64) bool {
 		return false
 	}
 	u := m.hot.get()
+	full := (lim.MaxFrames > 0 && u.Frames+1 > lim.MaxFrames) || (lim.MaxBytes > 0 && u.Bytes+size > lim.MaxBytes)
+	if full || !m.hotMeasured.Load() {
+		if fresh, err := m.chain[0].usage(ctx); err == nil {
+			m.hot.set(fresh)
+			m.hotMeasured.Store(true)
+			u = fresh
+		}
+	}
 	need := 0
 	if lim.MaxFrames > 0 && u.Frames+1 > lim.MaxFrames {
 		need = int(u.Frames + 1 - lim.MaxFrames)

@@ -46,6 +46,11 @@ func newCoherence() *coherence {
 func (c *coherence) isFresh(id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for _, up := range c.live {
+		if !up {
+			return false // a channel is down: changes may be missed now
+		}
+	}
 	e, ok := c.fresh[id]
 	return ok && e == c.epoch.Load()
 }
@@ -87,11 +92,11 @@ func (c *coherence) channel() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, up := range c.live {
-		if up {
-			return "live"
+		if !up {
+			return "down"
 		}
 	}
-	return "down"
+	return "live"
 }
 
 // markFresh records that the first tier's copy of id is the newest (just
@@ -128,7 +133,13 @@ func (m *Engine) subscribe(ctx context.Context) {
 
 // onChange handles a notification of a shared tier.
 func (m *Engine) onChange(l *link, c driver.Change) {
+	if c.Reset && c.Lost {
+		m.coh.setLive(l.level, false)
+		m.coh.reset()
+		return
+	}
 	if c.Reset {
+		m.coh.setLive(l.level, true)
 		m.coh.reset()
 		m.log.Debug("change notifications may have been missed; revalidating the first tier", "tier", l.name)
 		m.goBackground(m.revalidateAll)

@@ -28,14 +28,15 @@ type Engine struct {
 	clock versionClock
 	now   func() time.Time
 
-	reads      *readBuffer
-	promoter   *promoter
-	up         *broughtUp    // copies brought up that the first tier holds
-	hot        hotUsage      // estimate of the first tier's usage
-	wake       chan struct{} // asks the maintenance loop for a cycle now
-	repl       *replicator   // writes on their way to the shared tiers
-	coh        *coherence    // which first-tier copies are known fresh
-	reconciled atomic.Bool   // the first tier was compared with the shared tiers
+	reads       *readBuffer
+	promoter    *promoter
+	up          *broughtUp    // copies brought up that the first tier holds
+	hot         hotUsage      // estimate of the first tier's usage
+	wake        chan struct{} // asks the maintenance loop for a cycle now
+	repl        *replicator   // writes on their way to the shared tiers
+	coh         *coherence    // which first-tier copies are known fresh
+	reconciled  atomic.Bool   // the first tier was compared with the shared tiers
+	hotMeasured atomic.Bool
 
 	// mu guards closed. Operations hold it for reading while they run, so
 	// Close waits for them.
@@ -52,11 +53,13 @@ type Engine struct {
 	fetches    singleflight.Group // concurrent Gets of one frame below tier 1
 	prefetches singleflight.Group // pre-fetches, one per session at a time
 
-	stop      context.CancelFunc // stops the background loops
-	taskCtx   context.Context    // context of one-off background tasks
-	stopTasks context.CancelFunc // cancels taskCtx
-	bgSlots   chan struct{}      // bounds one-off background tasks
-	bgDone    sync.WaitGroup
+	stop       context.CancelFunc // stops the background loops
+	taskCtx    context.Context    // context of one-off background tasks
+	stopTasks  context.CancelFunc // cancels taskCtx
+	bgSlots    chan struct{}      // bounds one-off background tasks
+	bgDone     sync.WaitGroup
+	bgMu       sync.Mutex
+	bgStopping bool
 }
 
 // Open opens every tier of cfg that is not open yet and starts the

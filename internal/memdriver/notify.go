@@ -77,7 +77,7 @@ func (t *Tier) CutNotifications(err error) {
 	h.mu.Unlock()
 	if was != (err != nil) {
 		for _, s := range subs {
-			s.changed(nil, true)
+			s.lostState(err != nil)
 		}
 	}
 }
@@ -135,6 +135,14 @@ type subscriber struct {
 	ids   []string
 	seen  map[string]bool
 	reset bool
+	lost  bool
+}
+
+func (s *subscriber) lostState(lost bool) {
+	s.mu.Lock()
+	s.lost = lost
+	s.mu.Unlock()
+	s.changed(nil, true)
 }
 
 // changed records changed frames, or a reset, and wakes the delivery.
@@ -169,14 +177,14 @@ func (s *subscriber) deliver(ctx context.Context, done <-chan struct{}) {
 		case <-s.wake:
 		}
 		s.mu.Lock()
-		ids, reset := s.ids, s.reset
+		ids, reset, lost := s.ids, s.reset, s.lost
 		s.ids, s.seen, s.reset = nil, nil, false
 		s.mu.Unlock()
 		if ctx.Err() != nil {
 			return
 		}
 		if reset {
-			s.fn(driver.Change{Reset: true})
+			s.fn(driver.Change{Reset: true, Lost: lost})
 		}
 		if len(ids) > 0 {
 			s.fn(driver.Change{IDs: ids})
