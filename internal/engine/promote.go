@@ -57,7 +57,9 @@ func (p *promoter) shouldPromote(id string, now time.Time) bool {
 		p.reads[id] = kept
 		return false
 	}
-	delete(p.reads, id)
+	// The reads are kept until the promotion is made (forget): one that
+	// finds no room is tried again on the next read.
+	p.reads[id] = kept
 	return true
 }
 
@@ -111,6 +113,7 @@ func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 	m.hot.add(1, rec.Size)
 	m.noteShared(ctx, rec)
 	m.stats.moved(from.level, 1, 1)
+	m.promoter.forget(rec.ID)
 	moved = 1
 	m.log.Debug("promoted frame", "frame", rec.ID, "from", from.name)
 	if !from.h().durable {
