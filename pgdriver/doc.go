@@ -77,7 +77,10 @@
 // A document is kept byte for byte in exactly one of two columns: brotli
 // bytes in frame_data_compressed when it is at least compress_min bytes and
 // compression makes it smaller (or when the caller passed Record.Compressed,
-// stored as is), otherwise the document itself in frame_data_raw. JSONB
+// stored as is), otherwise the document itself in frame_data_raw. A
+// document of LargeDocument bytes or more is compressed at quality
+// LargeCompression at most, and only when its first 256 KiB compress below
+// 70% of their size: a high-entropy document is stored as is. JSONB
 // would reorder keys and drop whitespace, so frame_data is a copy for SQL
 // analytics only; it is NULL for a document PostgreSQL cannot store as
 // JSONB (not JSON, or containing \u0000). Reads check the size and checksum
