@@ -24,9 +24,9 @@
 //	compression=5       brotli quality, 1 (fastest) to 11 (smallest)
 //	timeout=50ms        bound of a call on one frame (the spec's 50 ms)
 //	batch_timeout=1s    bound of a call on many frames (see below)
-//
-// Options.MaxFrameSize (no URL parameter) is 64 MiB by default: the
-// largest document Put accepts and Get inflates ([Store.MaxFrameSize]).
+//	max_frame_size=67108864
+//	                    largest document in bytes (64 MiB) that Put accepts
+//	                    and Get inflates ([Store.MaxFrameSize]), at most 500 MiB
 //
 // Parameters passed to rueidis: db, addr (more seed addresses, for a
 // cluster), dial_timeout, write_timeout, skip_verify, protocol,

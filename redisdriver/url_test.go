@@ -59,6 +59,8 @@ func TestParseURLRejects(t *testing.T) {
 		"redis://h/0?compression=0",     // out of range
 		"redis://h/0?timeout=-1s",       // negative
 		"redis://h/0?batch_timeout=0s",  // not positive
+		"redis://h/0?max_frame_size=0",  // not positive
+		"redis://h/0?max_frame_size=1g", // not a number of bytes
 		"redis://h/0?ttl=1h&ttl=2h",     // given twice
 		"redis://h/x",                   // bad db
 		"redis://h/0/1",                 // bad path
