@@ -247,21 +247,26 @@ func (s *script) run(ctx context.Context, c rueidis.Client, calls ...call) []rue
 	return res
 }
 
-// scriptGet reads a frame for GetMany: the document and the meta fields,
-// atomically, renewing the TTL of both keys. A script rather than a
-// MULTI/EXEC transaction, since on a cluster a pipeline of transactions
-// over several slots is refused.
-// KEYS: frame, meta. ARGV: ttl_ms ("0": none), then the meta fields.
-// Returns {document or nil, {field values}}.
+// scriptGet reads a frame for Get and GetMany: the document and the meta
+// fields, atomically, renewing the TTL of both keys when less than
+// renew_below_ms is left. Renewing only then keeps reads from writing (and
+// from notifying every subscriber, see Subscribe) on every access. A
+// script rather than a MULTI/EXEC transaction, since on a cluster a
+// pipeline of transactions over several slots is refused.
+// KEYS: frame, meta. ARGV: ttl_ms ("0": none), renew_below_ms, then the
+// meta fields. Returns {document or nil, {field values}}.
 var scriptGet = newScript(`
-local d
-if ARGV[1] ~= '0' then
-  d = redis.call('GETEX', KEYS[1], 'PX', ARGV[1])
-else
-  d = redis.call('GET', KEYS[1])
+local d = redis.call('GET', KEYS[1])
+local m = redis.call('HMGET', KEYS[2], unpack(ARGV, 3))
+if d and ARGV[1] ~= '0' then
+  -- Every write and renewal sets both keys' TTL together: the meta
+  -- hash's tells for both.
+  local left = redis.call('PTTL', KEYS[2])
+  if left ~= -2 and left < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+    redis.call('PEXPIRE', KEYS[2], ARGV[1])
+  end
 end
-local m = redis.call('HMGET', KEYS[2], unpack(ARGV, 2))
-if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 return {d, m}`)
 
 // scriptSumBytes sets the "{bytes}" field of the size hash to the sum of

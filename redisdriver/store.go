@@ -48,8 +48,9 @@ type Store struct {
 	client  rueidis.Client
 	opts    Options
 	keys    keys
-	ttl     string // TTL in milliseconds, "0" when durable
-	cluster bool   // scripts may not mix frame and index keys
+	ttl     string   // TTL in milliseconds, "0" when durable
+	getArgs []string // scriptGet arguments: ttl, renewal threshold, meta fields
+	cluster bool     // scripts may not mix frame and index keys
 	closed  atomic.Bool
 	done    chan struct{} // closed by Close: subscriptions end
 
@@ -105,6 +106,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !o.Durable {
 		s.ttl = strconv.FormatInt(o.TTL.Milliseconds(), 10)
 	}
+	renewBelow := strconv.FormatInt(o.TTL.Milliseconds()*9/10, 10)
+	s.getArgs = append([]string{s.ttl, renewBelow}, metaFields...)
 	return s, nil
 }
 
