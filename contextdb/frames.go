@@ -77,7 +77,7 @@ func readFrames(ctx context.Context, path string, yield func(driver.Record, erro
 // readFrame reads one frame of a file opened read-only.
 func readFrame(ctx context.Context, tx *sqlx.Tx, l *layout, adopted bool, id string) (driver.Record, bool, error) {
 	if adopted {
-		st, err := scanMeta(tx.QueryRowxContext(ctx, `SELECT `+metaColumns+metaFrom+` WHERE m.frame_id = ? AND m.stale < 2`, id))
+		st, err := scanMeta(tx.QueryRowxContext(ctx, sqlMetaByID, id))
 		if err == nil {
 			data, err := l.document(ctx, tx, &st)
 			if errors.Is(err, errGone) {

@@ -3,8 +3,6 @@ package contextdb
 import (
 	"context"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -20,7 +18,7 @@ func (s *Store) refresh(ctx context.Context) error {
 			return err
 		}
 		more := false
-		err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err = s.inTx(ctx, func(tx cachedTx) error {
 			var err error
 			more, err = s.refreshBatch(ctx, tx)
 			return err
@@ -33,7 +31,7 @@ func (s *Store) refresh(ctx context.Context) error {
 
 // refreshBatch handles up to DefaultRefreshBatch stale frames and reports
 // whether more may remain.
-func (s *Store) refreshBatch(ctx context.Context, tx *sqlx.Tx) (bool, error) {
+func (s *Store) refreshBatch(ctx context.Context, tx cachedTx) (bool, error) {
 	type staleRow struct {
 		Rowid   int64  `db:"rowid"`
 		FrameID string `db:"frame_id"`
