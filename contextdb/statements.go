@@ -146,6 +146,7 @@ func (l *layout) readTexts() []string {
 
 // writeTexts are the statements of writes, and the reads they make.
 func (l *layout) writeTexts() []string {
-	return append(l.readTexts(), sqlVersionByID, sqlRowidVersion, sqlRowidByID, sqlDeleteEvents, sqlDeleteAnchors,
+	return append(l.readTexts(), l.upsertFrameSQL(l.frames.names()), insertSQL(&l.events, l.events.names()),
+		insertSQL(&l.anchors, l.anchors.names()), sqlVersionByID, sqlRowidVersion, sqlRowidByID, sqlDeleteEvents, sqlDeleteAnchors,
 		sqlDeleteFrame, sqlDeleteMetadata, sqlDeleteFTS, sqlInsertFTS, sqlTouchMetadata, sqlTouchFrame, sqlUpsertMetadata)
 }

@@ -109,15 +109,8 @@ func (s *Store) putIn(ctx context.Context, tx cachedTx, rec driver.Record, r *ro
 	}
 	count := max(rec.AccessCount, 1)
 	cols, args := present(&l.frames, r.frame)
-	var set []string
-	for _, c := range l.frames.cols {
-		if c.name != colFrameID {
-			set = append(set, quoteIdent(c.name)+` = excluded.`+quoteIdent(c.name))
-		}
-	}
 	args = append(args, last.Unix(), count)
-	_, err = tx.ExecContext(ctx, `INSERT INTO frames (`+quoteList(cols)+`, last_accessed, access_count)
-		VALUES (`+placeholders(len(args))+`) ON CONFLICT (frame_id) DO UPDATE SET `+strings.Join(set, `, `), args...)
+	_, err = tx.ExecContext(ctx, l.upsertFrameSQL(cols), args...)
 	if err != nil {
 		return err
 	}
@@ -127,7 +120,7 @@ func (s *Store) putIn(ctx context.Context, tx cachedTx, rec driver.Record, r *ro
 	}{{&l.events, r.events}, {&l.anchors, r.anchors}} {
 		for _, row := range child.rows {
 			cols, args := present(child.t, row)
-			_, err := tx.ExecContext(ctx, `INSERT INTO `+child.t.name+` (`+quoteList(cols)+`) VALUES (`+placeholders(len(args))+`)`, args...)
+			_, err := tx.ExecContext(ctx, insertSQL(child.t, cols), args...)
 			if isConstraint(err) {
 				return invalid(rec.ID, "%s %s %v: %v (is it another frame's?)", child.t.name, child.t.key, row[child.t.index(child.t.key)], err)
 			}
@@ -162,6 +155,26 @@ func (s *Store) putIn(ctx context.Context, tx cachedTx, rec driver.Record, r *ro
 		return err
 	}
 	return s.index(ctx, tx, rec.ID, rec.Data)
+}
+
+// upsertFrameSQL writes a frames row with the given columns: on insert
+// the spec's last_accessed and access_count come from the record (the
+// last two arguments); on update every upstream column but frame_id takes
+// the new value, a column left out its default.
+func (l *layout) upsertFrameSQL(cols []string) string {
+	var set []string
+	for _, c := range l.frames.cols {
+		if c.name != colFrameID {
+			set = append(set, quoteIdent(c.name)+` = excluded.`+quoteIdent(c.name))
+		}
+	}
+	return `INSERT INTO frames (` + quoteList(cols) + `, last_accessed, access_count) VALUES (` +
+		placeholders(len(cols)+2) + `) ON CONFLICT (frame_id) DO UPDATE SET ` + strings.Join(set, `, `)
+}
+
+// insertSQL inserts a row of t with the given columns.
+func insertSQL(t *table, cols []string) string {
+	return `INSERT INTO ` + quoteIdent(t.name) + ` (` + quoteList(cols) + `) VALUES (` + placeholders(len(cols)) + `)`
 }
 
 // index replaces the full-text entry of frame id with the string values
