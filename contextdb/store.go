@@ -189,9 +189,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // As sets target to the read pool when it is a **sqlx.DB or a **sql.DB,
-// and reports whether it did. Writes through it bypass the driver's
-// bookkeeping only for the driver's own tables; upstream tables may be
-// written freely (the triggers keep the tier in step).
+// and reports whether it did. Upstream's tables may be written through it
+// as upstream writes them: the triggers keep the tier in step. The
+// driver's own tables (tier_*) must be left to the driver.
 func (s *Store) As(target any) bool {
 	switch t := target.(type) {
 	case **sqlx.DB:
