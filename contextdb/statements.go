@@ -128,6 +128,11 @@ const (
 	sqlInsertFTS      = `INSERT INTO tier_fts (rowid, body) VALUES (?, ?)`
 	sqlTouchMetadata  = `UPDATE tier_metadata SET last_access_us = max(last_access_us, ?1), lfu_key = tier_lfu_key(lfu_key, ?1, ?2) WHERE frame_id = ?3 AND stale < 2`
 	sqlTouchFrame     = `UPDATE frames SET last_accessed = max(coalesce(last_accessed, 0), ?1), access_count = coalesce(access_count, 0) + ?2 WHERE frame_id = ?3`
+	sqlStaleBatch     = `SELECT rowid, frame_id, stale FROM tier_metadata WHERE stale > 0 LIMIT ?`
+	sqlForgetMetadata = `DELETE FROM tier_metadata WHERE rowid = ?`
+	sqlEncoded        = `UPDATE tier_metadata SET stale = 0, document = NULL, checksum = ?1, size_bytes = ?2,
+		created_us = CASE WHEN created_us / 1000000 = ?3 THEN created_us ELSE ?3 * 1000000 END
+		WHERE rowid = ?4`
 	sqlUpsertMetadata = `INSERT INTO tier_metadata (frame_id, tier_level, promoted_at, size_bytes,
 		version, checksum, stale, created_us, last_access_us, lfu_key, document)
 	VALUES (?1, 1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)
@@ -148,5 +153,6 @@ func (l *layout) readTexts() []string {
 func (l *layout) writeTexts() []string {
 	return append(l.readTexts(), l.upsertFrameSQL(l.frames.names()), insertSQL(&l.events, l.events.names()),
 		insertSQL(&l.anchors, l.anchors.names()), sqlVersionByID, sqlRowidVersion, sqlRowidByID, sqlDeleteEvents, sqlDeleteAnchors,
-		sqlDeleteFrame, sqlDeleteMetadata, sqlDeleteFTS, sqlInsertFTS, sqlTouchMetadata, sqlTouchFrame, sqlUpsertMetadata)
+		sqlDeleteFrame, sqlDeleteMetadata, sqlDeleteFTS, sqlInsertFTS, sqlTouchMetadata, sqlTouchFrame, sqlUpsertMetadata,
+		sqlStaleBatch, sqlForgetMetadata, sqlEncoded)
 }
