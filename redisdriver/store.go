@@ -2,6 +2,7 @@ package redisdriver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -77,9 +78,10 @@ var (
 
 // Open connects to Redis (or a Redis Cluster) and returns a Store. Zero
 // fields of o take their defaults. It fails with an error wrapping
-// driver.ErrBadDSN for bad options, the context's error when ctx ends
-// first, or driver.ErrUnavailable when the server cannot be reached; in
-// every case nothing is left running.
+// driver.ErrBadDSN for bad options or settings the server refuses (a wrong
+// password or user, a database number out of range), the context's error
+// when ctx ends first, or driver.ErrUnavailable when the server cannot be
+// reached or is not ready; in every case nothing is left running.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -93,7 +95,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("redisdriver: open: %w", ctx.Err())
 		}
-		return nil, fmt.Errorf("redisdriver: open: %w: %s", driver.ErrUnavailable, scrub(err.Error(), o.ClientOption.Password))
+		err = wrapErr("open", err)
+		var reply *rueidis.RedisError
+		if errors.As(err, &reply) && !errors.Is(err, driver.ErrUnavailable) {
+			// Redis answered and refused the connection's settings:
+			// password, user, database number.
+			return nil, fmt.Errorf("%w: %w", driver.ErrBadDSN, err)
+		}
+		return nil, err
 	}
 	s := &Store{
 		client:  client,
