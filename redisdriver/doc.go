@@ -19,7 +19,8 @@
 // Default* constants):
 //
 //	prefix=sm:          key prefix (namespace); no '{' or '}'
-//	ttl=24h             time to live of a frame, renewed by Get, Touch and Put
+//	ttl=24h             time to live of a frame, renewed by Put, Touch and
+//	                    Get (when under 90 % is left)
 //	durable=false       true: a Redis with persistence and noeviction; no TTL
 //	compression=5       brotli quality, 1 (fastest) to 11 (smallest)
 //	timeout=50ms        bound of a call on one frame (the spec's 50 ms)

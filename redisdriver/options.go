@@ -60,8 +60,9 @@ type Options struct {
 	// contain '{' or '}', which Redis Cluster reads as a hash tag.
 	Prefix string
 
-	// TTL is the time to live of a frame's keys, renewed by every Get,
-	// Touch and Put (DefaultTTL when zero). Ignored when Durable is set.
+	// TTL is the time to live of a frame's keys (DefaultTTL when zero),
+	// renewed by every Put and Touch, and by a Get when less than 90 % of
+	// it is left. Ignored when Durable is set.
 	TTL time.Duration
 
 	// Durable declares a Redis that persists its data and never evicts
