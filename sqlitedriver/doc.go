@@ -52,7 +52,12 @@
 //   - frames_fts: a contentless FTS5 table (porter stemming, unicode61)
 //     over the string values of each JSON document, keyed by the frames
 //     rowid and kept in step by triggers, so any writer with FTS5 keeps it
-//     right.
+//     right. A deleted frame's rowid is queued in frames_fts_stale(fts_rowid)
+//     and its index entries are removed in batches (by this package's
+//     deletes once 1000 are queued, and by Compact), which costs a fraction
+//     of removing them one by one; a new frame that reuses a queued rowid
+//     removes its entries at once. A reader of frames_fts joins frames on
+//     rowid, so entries of deleted frames never match.
 //   - PRAGMA user_version is the schema version ([SchemaVersion]). Open
 //     applies missing migrations in one transaction and refuses a file with
 //     a newer version ([ErrSchemaTooNew]).
