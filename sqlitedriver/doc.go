@@ -74,11 +74,12 @@
 // Only a bounded window is ranked: the SearchWindow matches (default
 // [DefaultSearchWindow]) most recently written to the file that pass the
 // other filters, found by walking the full-text index from its newest
-// entry. Those are ranked by bm25 (Hit.Rank = -bm25, higher is better), so
-// the cost of a query does not grow with the number of frames that match
-// it. For a query with more matches than the window, an older but better
-// match is not returned; narrow the query (a rarer word, a project, a time
-// range) to reach it.
+// entry. Those are ranked by Okapi BM25 (Hit.Rank, higher is better), where
+// the weight of each phrase comes from the number of frames holding it,
+// counted up to 5000: so the cost of a query does not grow with the number
+// of frames that match it. For a query with more matches than the window,
+// an older but better match is not returned; narrow the query (a rarer
+// word, a project, a time range) to reach it.
 //
 // # Concurrency and durability
 //
