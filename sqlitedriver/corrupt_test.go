@@ -72,14 +72,17 @@ func TestCallerDeadlineIsNotUnavailable(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
 	calls := map[string]func() error{
-		"Get":        func() error { _, _, err := s.Get(ctx, rec.ID); return err },
-		"GetMany":    func() error { _, err := s.GetMany(ctx, []string{rec.ID}); return err },
-		"Put":        func() error { return s.Put(ctx, rec) },
-		"PutMany":    func() error { return s.PutMany(ctx, []driver.Record{rec}) },
-		"Delete":     func() error { return s.Delete(ctx, rec.ID, 0) },
-		"Query":      func() error { _, err := s.Query(ctx, driver.Query{Text: "b", Limit: 1}); return err },
-		"Candidates": func() error { _, err := s.Candidates(ctx, driver.CandidateQuery{Policy: driver.LRU, Limit: 1}); return err },
-		"Usage":      func() error { _, err := s.Usage(ctx); return err },
+		"Get":     func() error { _, _, err := s.Get(ctx, rec.ID); return err },
+		"GetMany": func() error { _, err := s.GetMany(ctx, []string{rec.ID}); return err },
+		"Put":     func() error { return s.Put(ctx, rec) },
+		"PutMany": func() error { return s.PutMany(ctx, []driver.Record{rec}) },
+		"Delete":  func() error { return s.Delete(ctx, rec.ID, 0) },
+		"Query":   func() error { _, err := s.Query(ctx, driver.Query{Text: "b", Limit: 1}); return err },
+		"Candidates": func() error {
+			_, err := s.Candidates(ctx, driver.CandidateQuery{Policy: driver.LRU, Limit: 1})
+			return err
+		},
+		"Usage": func() error { _, err := s.Usage(ctx); return err },
 	}
 	for name, call := range calls {
 		err := call()
