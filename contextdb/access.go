@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -36,22 +35,16 @@ func (s *Store) Touch(ctx context.Context, hits []driver.Access) error {
 	if len(hits) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx cachedTx) error {
 		for _, h := range hits {
-			res, err := tx.ExecContext(ctx, `UPDATE tier_metadata SET
-				last_access_us = max(last_access_us, ?1),
-				lfu_key = tier_lfu_key(lfu_key, ?1, ?2)
-			WHERE frame_id = ?3 AND stale < 2`, h.At.UnixMicro(), h.Count, h.ID)
+			res, err := tx.ExecContext(ctx, sqlTouchMetadata, h.At.UnixMicro(), h.Count, h.ID)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue
 			}
-			_, err = tx.ExecContext(ctx, `UPDATE frames SET
-				last_accessed = max(coalesce(last_accessed, 0), ?1),
-				access_count = coalesce(access_count, 0) + ?2
-			WHERE frame_id = ?3`, h.At.Unix(), h.Count, h.ID)
+			_, err = tx.ExecContext(ctx, sqlTouchFrame, h.At.Unix(), h.Count, h.ID)
 			if err != nil {
 				return err
 			}
@@ -118,7 +111,7 @@ func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driv
 		` JOIN frames f ON f.frame_id = m.frame_id WHERE ` + strings.Join(where, ` AND `) +
 		` ORDER BY m.` + order.column + `, m.frame_id LIMIT ?`
 	var out []driver.Meta
-	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readTx(ctx, func(tx cachedTx) error {
 		res, err := tx.QueryxContext(ctx, query, args...)
 		if err != nil {
 			return err

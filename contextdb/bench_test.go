@@ -58,10 +58,16 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
-// BenchmarkAdopt opens a 1000-frame file never adopted: ALTER TABLE,
-// triggers, and the first encoding of every frame.
+// BenchmarkAdopt opens files never adopted: ALTER TABLE, triggers, and
+// the first encoding of every frame.
 func BenchmarkAdopt(b *testing.B) {
-	src := benchFile(b, 1000)
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("frames=%d", n), func(b *testing.B) { benchAdopt(b, n) })
+	}
+}
+
+func benchAdopt(b *testing.B, n int) {
+	src := benchFile(b, n)
 	data, err := os.ReadFile(src)
 	if err != nil {
 		b.Fatal(err)

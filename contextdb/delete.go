@@ -6,8 +6,6 @@ import (
 	"errors"
 	"math"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -29,7 +27,7 @@ func (s *Store) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
 	if len(dels) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx cachedTx) error {
 		for _, d := range dels {
 			if err := deleteIn(ctx, tx, d); err != nil {
 				return err
@@ -44,9 +42,9 @@ func (s *Store) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
 	return wrapErr(op, withCtx(ctx, err))
 }
 
-func deleteIn(ctx context.Context, tx *sqlx.Tx, d driver.Deletion) error {
+func deleteIn(ctx context.Context, tx cachedTx, d driver.Deletion) error {
 	var rowid, version int64
-	err := tx.QueryRowxContext(ctx, `SELECT rowid, version FROM tier_metadata WHERE frame_id = ? AND stale < 2`, d.ID).Scan(&rowid, &version)
+	err := tx.QueryRowxContext(ctx, sqlRowidVersion, d.ID).Scan(&rowid, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -60,16 +58,11 @@ func deleteIn(ctx context.Context, tx *sqlx.Tx, d driver.Deletion) error {
 	if version > upTo {
 		return nil
 	}
-	for _, q := range []string{
-		`DELETE FROM events WHERE frame_id = ?`,
-		`DELETE FROM anchors WHERE frame_id = ?`,
-		`DELETE FROM frames WHERE frame_id = ?`,
-		`DELETE FROM tier_metadata WHERE frame_id = ?`,
-	} {
+	for _, q := range []string{sqlDeleteEvents, sqlDeleteAnchors, sqlDeleteFrame, sqlDeleteMetadata} {
 		if _, err := tx.ExecContext(ctx, q, d.ID); err != nil {
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM tier_fts WHERE rowid = ?`, rowid)
+	_, err = tx.ExecContext(ctx, sqlDeleteFTS, rowid)
 	return err
 }

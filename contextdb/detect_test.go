@@ -142,6 +142,26 @@ func TestFramesReadsAFileWithoutChangingIt(t *testing.T) {
 			t.Fatalf("after adoption %s is %s v%d, Frames read %s v%d", r.ID, got.Data, got.Version, r.Data, r.Version)
 		}
 	}
+	// On an adopted file Frames gives what the tier serves, a host's own
+	// bytes included.
+	doc := frameDocument("kept bytes", 1)
+	own := driver.Record{Meta: driver.Meta{ID: "ff000000-9999-4999-8999-000000000001", SessionID: "run", ProjectID: "p",
+		Version: 42, Checksum: driver.Checksum(doc)}, Data: doc}
+	if err := s.Put(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for rec, err := range contextdb.Frames(ctx, path) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.ID == own.ID {
+			found = string(rec.Data) == string(doc) && rec.Version == 42
+		}
+	}
+	if !found {
+		t.Fatal("Frames of an adopted file did not give the bytes and version the tier holds")
+	}
 	// Stopping early is allowed; a file that is not a context.db is an error.
 	for range contextdb.Frames(ctx, path) {
 		break

@@ -16,7 +16,9 @@ import (
 // (created_at, then frame_id), as records ready to be put into any tier:
 // what `storage import` copies into a chain. It opens the file read-only
 // and neither adopts nor changes it, so it also reads a file upstream
-// StackMemory alone has used.
+// StackMemory alone has used. (On a WAL file no process has open, SQLite
+// creates the -wal and -shm files a reader needs; the next writer to
+// close the file removes them. [IsContextDB] avoids even that.)
 //
 // Each record's document is the one [Store.Get] returns. On a file never
 // adopted, Version is the frame's creation time in microseconds (the
@@ -77,7 +79,7 @@ func readFrames(ctx context.Context, path string, yield func(driver.Record, erro
 // readFrame reads one frame of a file opened read-only.
 func readFrame(ctx context.Context, tx *sqlx.Tx, l *layout, adopted bool, id string) (driver.Record, bool, error) {
 	if adopted {
-		st, err := scanMeta(tx.QueryRowxContext(ctx, `SELECT `+metaColumns+metaFrom+` WHERE m.frame_id = ? AND m.stale < 2`, id))
+		st, err := scanMeta(tx.QueryRowxContext(ctx, sqlMetaByID, id))
 		if err == nil {
 			data, err := l.document(ctx, tx, &st)
 			if errors.Is(err, errGone) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -34,7 +32,7 @@ func (s *Store) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error)
 		return nil, wrapErr("query", withCtx(ctx, err))
 	}
 	var hits []driver.Hit
-	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readTx(ctx, func(tx cachedTx) error {
 		res, err := tx.QueryxContext(ctx, query, args...)
 		if err != nil {
 			return err

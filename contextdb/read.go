@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -70,29 +68,40 @@ func floorDiv(a, b int64) int64 {
 // readRows reads frame id's upstream rows: the frames row, then its events
 // and anchors in the order they were inserted (rowid).
 func (l *layout) readRows(ctx context.Context, q queryer, id string) (*rows, bool, error) {
-	frames, err := selectRows(ctx, q, &l.frames, `frame_id = ?`, id)
+	frames, err := selectRows(ctx, q, l.rowsSQL(&l.frames, rowsOfFrame), len(l.frames.cols), id)
 	if err != nil || len(frames) == 0 {
 		return nil, false, err
 	}
 	r := &rows{frame: frames[0]}
-	if r.events, err = selectRows(ctx, q, &l.events, `frame_id = ? ORDER BY rowid`, id); err != nil {
+	if r.events, err = selectRows(ctx, q, l.rowsSQL(&l.events, rowsOfChild), len(l.events.cols), id); err != nil {
 		return nil, false, err
 	}
-	if r.anchors, err = selectRows(ctx, q, &l.anchors, `frame_id = ? ORDER BY rowid`, id); err != nil {
+	if r.anchors, err = selectRows(ctx, q, l.rowsSQL(&l.anchors, rowsOfChild), len(l.anchors.cols), id); err != nil {
 		return nil, false, err
 	}
 	return r, true, nil
 }
 
-func selectRows(ctx context.Context, q queryer, t *table, where string, args ...any) ([][]any, error) {
-	res, err := q.QueryContext(ctx, `SELECT `+t.selectList("")+` FROM `+quoteIdent(t.name)+` WHERE `+where, args...)
+// Conditions of rowsSQL.
+const (
+	rowsOfFrame = `frame_id = ?`
+	rowsOfChild = `frame_id = ? ORDER BY rowid`
+)
+
+// rowsSQL selects the columns of t, as stored, from the rows matching where.
+func (l *layout) rowsSQL(t *table, where string) string {
+	return `SELECT ` + t.selectList("") + ` FROM ` + quoteIdent(t.name) + ` WHERE ` + where
+}
+
+func selectRows(ctx context.Context, q queryer, query string, ncols int, args ...any) ([][]any, error) {
+	res, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
 	var out [][]any
 	for res.Next() {
-		vals := make([]any, len(t.cols))
+		vals := make([]any, ncols)
 		ptrs := make([]any, len(vals))
 		for i := range vals {
 			ptrs[i] = &vals[i]
@@ -138,7 +147,7 @@ var errGone = errors.New("frame gone")
 
 // getIn reads frame id in q, a read transaction.
 func (s *Store) getIn(ctx context.Context, q queryer, id string) (driver.Record, bool, error) {
-	row := q.QueryRowxContext(ctx, `SELECT `+metaColumns+metaFrom+` WHERE m.frame_id = ? AND m.stale < 2`, id)
+	row := q.QueryRowxContext(ctx, sqlMetaByID, id)
 	st, err := scanMeta(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return driver.Record{}, false, nil
@@ -166,7 +175,7 @@ func (s *Store) Get(ctx context.Context, id string) (driver.Record, bool, error)
 	}
 	var rec driver.Record
 	var ok bool
-	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readTx(ctx, func(tx cachedTx) error {
 		var err error
 		rec, ok, err = s.getIn(ctx, tx, id)
 		return err
@@ -190,7 +199,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]driver.Record, err
 	ids = unique(ids)
 	out := make([]driver.Record, 0, len(ids))
 	var bad driver.CorruptError
-	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readTx(ctx, func(tx cachedTx) error {
 		for _, id := range ids {
 			rec, ok, err := s.getIn(ctx, tx, id)
 			switch {
@@ -229,9 +238,9 @@ func (s *Store) GetMetas(ctx context.Context, ids []string) ([]driver.Meta, erro
 	}
 	ids = unique(ids)
 	out := make([]driver.Meta, 0, len(ids))
-	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readTx(ctx, func(tx cachedTx) error {
 		for _, id := range ids {
-			row := tx.QueryRowxContext(ctx, `SELECT `+metaColumns+metaFrom+` WHERE m.frame_id = ? AND m.stale < 2`, id)
+			row := tx.QueryRowxContext(ctx, sqlMetaByID, id)
 			st, err := scanMeta(row)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue

@@ -3,8 +3,6 @@ package contextdb
 import (
 	"context"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -20,7 +18,7 @@ func (s *Store) refresh(ctx context.Context) error {
 			return err
 		}
 		more := false
-		err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err = s.inTx(ctx, func(tx cachedTx) error {
 			var err error
 			more, err = s.refreshBatch(ctx, tx)
 			return err
@@ -33,14 +31,14 @@ func (s *Store) refresh(ctx context.Context) error {
 
 // refreshBatch handles up to DefaultRefreshBatch stale frames and reports
 // whether more may remain.
-func (s *Store) refreshBatch(ctx context.Context, tx *sqlx.Tx) (bool, error) {
+func (s *Store) refreshBatch(ctx context.Context, tx cachedTx) (bool, error) {
 	type staleRow struct {
 		Rowid   int64  `db:"rowid"`
 		FrameID string `db:"frame_id"`
 		Stale   int    `db:"stale"`
 	}
 	var batch []staleRow
-	err := tx.SelectContext(ctx, &batch, `SELECT rowid, frame_id, stale FROM tier_metadata WHERE stale > 0 LIMIT ?`, DefaultRefreshBatch)
+	err := tx.SelectContext(ctx, &batch, sqlStaleBatch, DefaultRefreshBatch)
 	if err != nil {
 		return false, err
 	}
@@ -53,19 +51,17 @@ func (s *Store) refreshBatch(ctx context.Context, tx *sqlx.Tx) (bool, error) {
 			}
 		}
 		if !found {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM tier_fts WHERE rowid = ?`, st.Rowid); err != nil {
+			if _, err := tx.ExecContext(ctx, sqlDeleteFTS, st.Rowid); err != nil {
 				return false, err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM tier_metadata WHERE rowid = ?`, st.Rowid); err != nil {
+			if _, err := tx.ExecContext(ctx, sqlForgetMetadata, st.Rowid); err != nil {
 				return false, err
 			}
 			continue
 		}
 		data := s.layout.encode(r)
 		secs := valueInt(r.frame[s.layout.frames.index(colCreated)])
-		_, err := tx.ExecContext(ctx, `UPDATE tier_metadata SET stale = 0, document = NULL, checksum = ?, size_bytes = ?,
-			created_us = CASE WHEN created_us / 1000000 = ?3 THEN created_us ELSE ?3 * 1000000 END
-			WHERE rowid = ?4`, int64(driver.Checksum(data)), len(data), secs, st.Rowid)
+		_, err := tx.ExecContext(ctx, sqlEncoded, int64(driver.Checksum(data)), len(data), secs, st.Rowid)
 		if err != nil {
 			return false, err
 		}

@@ -55,6 +55,8 @@ type Store struct {
 	layout *layout
 	w      *sqlx.DB // exactly one connection: every write
 	r      *sqlx.DB // the read pool
+	wstmts *stmtCache
+	rstmts *stmtCache
 	closed atomic.Bool
 }
 
@@ -116,12 +118,19 @@ func (s *Store) open(ctx context.Context) error {
 	s.r = sqlx.NewDb(r, "sqlite3")
 	s.r.SetMaxOpenConns(s.opts.MaxConns)
 	s.r.SetMaxIdleConns(s.opts.MaxConns)
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		l, err := adopt(ctx, tx)
+	s.wstmts = &stmtCache{} // none yet: adoption runs unprepared
+	err = s.inTx(ctx, func(q cachedTx) error {
+		l, err := adopt(ctx, q.tx)
 		s.layout = l
 		return err
 	})
 	if err != nil {
+		return err
+	}
+	if s.wstmts, err = newStmtCache(ctx, s.w, s.layout.writeTexts()...); err != nil {
+		return err
+	}
+	if s.rstmts, err = newStmtCache(ctx, s.r, s.layout.readTexts()...); err != nil {
 		return err
 	}
 	return s.refresh(ctx)
@@ -180,9 +189,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // As sets target to the read pool when it is a **sqlx.DB or a **sql.DB,
-// and reports whether it did. Writes through it bypass the driver's
-// bookkeeping only for the driver's own tables; upstream tables may be
-// written freely (the triggers keep the tier in step).
+// and reports whether it did. Upstream's tables may be written through it
+// as upstream writes them: the triggers keep the tier in step. The
+// driver's own tables (tier_*) must be left to the driver.
 func (s *Store) As(target any) bool {
 	switch t := target.(type) {
 	case **sqlx.DB:
@@ -205,9 +214,9 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeAll() error {
-	var err error
+	err := errors.Join(s.wstmts.close(), s.rstmts.close())
 	if s.r != nil {
-		err = s.r.Close()
+		err = errors.Join(err, s.r.Close())
 	}
 	if s.w != nil {
 		err = errors.Join(err, s.w.Close())
@@ -217,12 +226,12 @@ func (s *Store) closeAll() error {
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE) on the writer
 // connection, committing when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(cachedTx) error) error {
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(s.wstmts.in(tx)); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			err = errors.Join(err, rbErr)
 		}
@@ -232,14 +241,17 @@ func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 }
 
 // readTx runs fn in a read transaction on the read pool: its statements
-// see one snapshot of the file.
-func (s *Store) readTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+// see one snapshot of the file. It is a plain deferred transaction, not a
+// database/sql read-only one: the driver implements those by switching
+// PRAGMA query_only, which expires every prepared statement of the
+// connection, and the pool only reads anyway.
+func (s *Store) readTx(ctx context.Context, fn func(cachedTx) error) error {
+	tx, err := s.r.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	return fn(tx)
+	return fn(s.rstmts.in(tx))
 }
 
 // fileExists reports an error wrapping fs.ErrNotExist when path is missing.

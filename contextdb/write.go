@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -54,7 +53,7 @@ func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 		return nil
 	}
 	now := time.Now()
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx cachedTx) error {
 		for i, rec := range recs {
 			if err := s.putIn(ctx, tx, rec, all[i], now); err != nil {
 				return err
@@ -88,9 +87,9 @@ func checkRecord(rec driver.Record) error {
 }
 
 // putIn writes one frame's rows and metadata inside tx.
-func (s *Store) putIn(ctx context.Context, tx *sqlx.Tx, rec driver.Record, r *rows, now time.Time) error {
+func (s *Store) putIn(ctx context.Context, tx cachedTx, rec driver.Record, r *rows, now time.Time) error {
 	var cur int64
-	err := tx.GetContext(ctx, &cur, `SELECT version FROM tier_metadata WHERE frame_id = ? AND stale < 2`, rec.ID)
+	err := tx.GetContext(ctx, &cur, sqlVersionByID, rec.ID)
 	existed := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -98,8 +97,8 @@ func (s *Store) putIn(ctx context.Context, tx *sqlx.Tx, rec driver.Record, r *ro
 	if existed && uint64(cur) > rec.Version {
 		return nil
 	}
-	for _, t := range []string{"events", "anchors"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE frame_id = ?`, rec.ID); err != nil {
+	for _, q := range []string{sqlDeleteEvents, sqlDeleteAnchors} {
+		if _, err := tx.ExecContext(ctx, q, rec.ID); err != nil {
 			return err
 		}
 	}
@@ -110,15 +109,8 @@ func (s *Store) putIn(ctx context.Context, tx *sqlx.Tx, rec driver.Record, r *ro
 	}
 	count := max(rec.AccessCount, 1)
 	cols, args := present(&l.frames, r.frame)
-	var set []string
-	for _, c := range l.frames.cols {
-		if c.name != colFrameID {
-			set = append(set, quoteIdent(c.name)+` = excluded.`+quoteIdent(c.name))
-		}
-	}
 	args = append(args, last.Unix(), count)
-	_, err = tx.ExecContext(ctx, `INSERT INTO frames (`+quoteList(cols)+`, last_accessed, access_count)
-		VALUES (`+placeholders(len(args))+`) ON CONFLICT (frame_id) DO UPDATE SET `+strings.Join(set, `, `), args...)
+	_, err = tx.ExecContext(ctx, l.upsertFrameSQL(cols), args...)
 	if err != nil {
 		return err
 	}
@@ -128,7 +120,7 @@ func (s *Store) putIn(ctx context.Context, tx *sqlx.Tx, rec driver.Record, r *ro
 	}{{&l.events, r.events}, {&l.anchors, r.anchors}} {
 		for _, row := range child.rows {
 			cols, args := present(child.t, row)
-			_, err := tx.ExecContext(ctx, `INSERT INTO `+child.t.name+` (`+quoteList(cols)+`) VALUES (`+placeholders(len(args))+`)`, args...)
+			_, err := tx.ExecContext(ctx, insertSQL(child.t, cols), args...)
 			if isConstraint(err) {
 				return invalid(rec.ID, "%s %s %v: %v (is it another frame's?)", child.t.name, child.t.key, row[child.t.index(child.t.key)], err)
 			}
@@ -156,15 +148,7 @@ func (s *Store) putIn(ctx context.Context, tx *sqlx.Tx, rec driver.Record, r *ro
 	if key == 0 {
 		key = driver.NewLFUKey(last, count)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO tier_metadata (frame_id, tier_level, promoted_at, size_bytes,
-		version, checksum, stale, created_us, last_access_us, lfu_key, document)
-	VALUES (?1, 1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)
-	ON CONFLICT (frame_id) DO UPDATE SET
-		size_bytes = excluded.size_bytes, version = excluded.version, checksum = excluded.checksum,
-		stale = 0, created_us = excluded.created_us, document = excluded.document,
-		promoted_at = CASE WHEN ?10 THEN promoted_at ELSE excluded.promoted_at END,
-		last_access_us = CASE WHEN ?10 THEN last_access_us ELSE excluded.last_access_us END,
-		lfu_key = CASE WHEN ?10 THEN lfu_key ELSE excluded.lfu_key END`,
+	_, err = tx.ExecContext(ctx, sqlUpsertMetadata,
 		rec.ID, now.UnixMicro(), len(rec.Data), int64(rec.Version), int64(rec.Checksum),
 		rec.CreatedAt.UnixMicro(), last.UnixMicro(), key, keep, existed)
 	if err != nil {
@@ -173,17 +157,37 @@ func (s *Store) putIn(ctx context.Context, tx *sqlx.Tx, rec driver.Record, r *ro
 	return s.index(ctx, tx, rec.ID, rec.Data)
 }
 
+// upsertFrameSQL writes a frames row with the given columns: on insert
+// the spec's last_accessed and access_count come from the record (the
+// last two arguments); on update every upstream column but frame_id takes
+// the new value, a column left out its default.
+func (l *layout) upsertFrameSQL(cols []string) string {
+	var set []string
+	for _, c := range l.frames.cols {
+		if c.name != colFrameID {
+			set = append(set, quoteIdent(c.name)+` = excluded.`+quoteIdent(c.name))
+		}
+	}
+	return `INSERT INTO frames (` + quoteList(cols) + `, last_accessed, access_count) VALUES (` +
+		placeholders(len(cols)+2) + `) ON CONFLICT (frame_id) DO UPDATE SET ` + strings.Join(set, `, `)
+}
+
+// insertSQL inserts a row of t with the given columns.
+func insertSQL(t *table, cols []string) string {
+	return `INSERT INTO ` + quoteIdent(t.name) + ` (` + quoteList(cols) + `) VALUES (` + placeholders(len(cols)) + `)`
+}
+
 // index replaces the full-text entry of frame id with the string values
 // of data.
-func (s *Store) index(ctx context.Context, tx *sqlx.Tx, id string, data []byte) error {
+func (s *Store) index(ctx context.Context, tx cachedTx, id string, data []byte) error {
 	var rowid int64
-	if err := tx.GetContext(ctx, &rowid, `SELECT rowid FROM tier_metadata WHERE frame_id = ?`, id); err != nil {
+	if err := tx.GetContext(ctx, &rowid, sqlRowidByID, id); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM tier_fts WHERE rowid = ?`, rowid); err != nil {
+	if _, err := tx.ExecContext(ctx, sqlDeleteFTS, rowid); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO tier_fts (rowid, body) VALUES (?, ?)`, rowid, searchText(data))
+	_, err := tx.ExecContext(ctx, sqlInsertFTS, rowid, searchText(data))
 	return err
 }
 

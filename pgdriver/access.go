@@ -122,9 +122,9 @@ var candidateOrder = map[driver.Policy]string{
 
 // Candidates returns up to q.Limit frames (without documents; none when
 // q.Limit <= 0) in the order q.Policy gives them up: LRU by last access,
-// LFU by LFU key, AGE by creation time, ties by ID. Each order is read from an index, so the cost
-// grows with q.Limit, not with the size of the archive. An unknown policy
-// is an error.
+// LFU by LFU key, AGE by creation time, ties by ID. Each order is read
+// from an index, so the cost grows with q.Limit, not with the size of the
+// archive. An unknown policy is an error.
 func (s *Store) Candidates(ctx context.Context, q driver.CandidateQuery) ([]driver.Meta, error) {
 	order, ok := candidateOrder[q.Policy]
 	if !ok {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stackmemoryai/tier/driver"
 )
 
@@ -40,8 +42,9 @@ func TestTouchUpdatesAccessStats(t *testing.T) {
 }
 
 // TestCandidatesUseIndexes checks, on enough frames for the planner to
-// care, that candidate selection for every policy reads an index instead
-// of scanning and sorting the table.
+// care, that candidate selection for every policy, and listing the
+// children of a frame, read an index instead of scanning and sorting the
+// table.
 func TestCandidatesUseIndexes(t *testing.T) {
 	s, url := newStoreURL(t)
 	ctx := context.Background()
@@ -53,6 +56,9 @@ func TestCandidatesUseIndexes(t *testing.T) {
 		rec.CreatedAt = base.Add(time.Duration(i) * time.Second)
 		rec.LastAccess = base.Add(time.Duration((i*7919)%n) * time.Second)
 		rec.LFUKey = float64((i * 104729) % n)
+		if i > 0 {
+			rec.ParentID = recs[(i-1)/10].ID // frame k has the ten children 10k+1 ... 10k+10
+		}
 		recs = append(recs, rec)
 	}
 	if err := s.PutMany(ctx, recs); err != nil {
@@ -62,6 +68,16 @@ func TestCandidatesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := sqlConn(t, url)
+	var b queryBuilder
+	q := driver.Query{ParentID: recs[500].ID, Limit: 20}
+	b.filters(&q)
+	if plan := explain(t, conn, "children of a frame", "EXPLAIN "+s.listSQL(&b, &q), b.args...); !strings.Contains(plan, "idx_frames_archive_parent") {
+		t.Errorf("children of a frame: plan does not read idx_frames_archive_parent:\n%s", plan)
+	}
+	children, err := s.Query(ctx, q)
+	if err != nil || len(children) != 10 {
+		t.Errorf("children of a frame: %d, %v; want 10", len(children), err)
+	}
 	for policy, order := range candidateOrder {
 		for _, where := range []string{"", " WHERE created_at < $2", " WHERE (last_accessed < $2 OR last_accessed IS NULL)"} {
 			sql := "EXPLAIN SELECT " + metaColumns + " FROM frames_archive" + where + " ORDER BY " + order + " LIMIT $1"
@@ -69,29 +85,32 @@ func TestCandidatesUseIndexes(t *testing.T) {
 			if where != "" {
 				args = append(args, base.Add(n/2*time.Second))
 			}
-			rows, err := conn.Query(ctx, sql, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, line)
-			}
-			rows.Close()
-			text := strings.Join(plan, "\n")
-			if strings.Contains(text, "Seq Scan") || !strings.Contains(text, "Index Scan") {
-				t.Errorf("%s%s: plan does not read an index:\n%s", policy, where, text)
-			}
+			explain(t, conn, string(policy)+where, sql, args...)
 		}
 		got, err := s.Candidates(ctx, driver.CandidateQuery{Policy: policy, Limit: 3})
 		if err != nil || len(got) != 3 {
 			t.Fatalf("%s: %d candidates, %v", policy, len(got), err)
 		}
 	}
+}
+
+// explain returns the plan of sql, failing the test when it scans the
+// whole table instead of reading an index.
+func explain(t *testing.T, conn *pgx.Conn, what, sql string, args ...any) string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(plan, "\n")
+	if strings.Contains(text, "Seq Scan") || !strings.Contains(text, "Index") {
+		t.Errorf("%s: plan does not read an index:\n%s", what, text)
+	}
+	return text
 }
 
 // TestRetention checks DeleteOlderThan and the retention Compact applies.

@@ -69,14 +69,18 @@
 // idx_frames_archive_session (session_id), idx_frames_archive_search (GIN on
 // search_vector) and idx_frames_archive_created (created_at). The library
 // adds version (writes are conditional on it), checksum (CRC-32C of the
-// document), parent_id, lfu_key, frame_data_raw, and the indexes
+// document), parent_id, lfu_key, frame_data_raw, the indexes
 // idx_frames_archive_lru and idx_frames_archive_lfu that candidate
-// selection reads.
+// selection reads, idx_frames_archive_parent for the children of a frame,
+// and the change-notification triggers (see "Change notification").
 //
 // A document is kept byte for byte in exactly one of two columns: brotli
 // bytes in frame_data_compressed when it is at least compress_min bytes and
 // compression makes it smaller (or when the caller passed Record.Compressed,
-// stored as is), otherwise the document itself in frame_data_raw. JSONB
+// stored as is), otherwise the document itself in frame_data_raw. A
+// document of LargeDocument bytes or more is compressed at quality
+// LargeCompression at most, and only when its first 256 KiB compress below
+// 70% of their size: a high-entropy document is stored as is. JSONB
 // would reorder keys and drop whitespace, so frame_data is a copy for SQL
 // analytics only; it is NULL for a document PostgreSQL cannot store as
 // JSONB (not JSON, or containing \u0000). Reads check the size and checksum
@@ -91,8 +95,9 @@
 // [SchemaVersion]; applied versions are recorded in tier_schema_migrations.
 // [Open] runs the missing ones in one transaction holding
 // pg_advisory_xact_lock, so processes opening a database at once wait for
-// each other and all succeed. Migrations only create and add (IF NOT
-// EXISTS); they never drop or rewrite data.
+// each other and all succeed. Migrations only create and add (tables,
+// columns, indexes, the notification function and triggers); they never
+// drop or rewrite data.
 //
 // # Search
 //

@@ -130,29 +130,46 @@ func validate(rec *driver.Record) error {
 	return nil
 }
 
+// Large documents are probed before they are compressed: when the first
+// probeSize bytes do not compress below probeRatio of their size, the
+// document is high-entropy (random tokens, base64 of binary data) and is
+// stored as is. Compressing all of it would save a quarter of its size at
+// most, for the cost of brotli on every byte when it is archived and again
+// whenever it is read.
+const (
+	probeSize  = 256 << 10
+	probeRatio = 0.7
+)
+
 // encodeDocument chooses how the exact bytes of a document are kept: the
-// caller's brotli bytes as they are, fresh brotli bytes (at quality
-// LargeCompression at most for a document of LargeDocument bytes or more)
-// when the document is large enough and compression pays, or the document
-// itself. Exactly
-// one of the results is non-nil.
+// caller's brotli bytes as they are, fresh brotli bytes when the document
+// is at least Options.CompressMin bytes and compression pays (at quality
+// LargeCompression at most, and only if a probe compresses, for a document
+// of LargeDocument bytes or more), or the document itself. Exactly one of
+// the results is non-nil.
 func encodeDocument(rec *driver.Record, o *Options) (raw, comp []byte) {
 	if len(rec.Compressed) > 0 {
 		return nil, rec.Compressed
 	}
-	if o.Compression != NoCompression && len(rec.Data) >= o.CompressMin {
+	data := rec.Data
+	if o.Compression != NoCompression && len(data) >= o.CompressMin {
 		level := o.Compression
-		if len(rec.Data) >= LargeDocument {
+		worth := true
+		if len(data) >= LargeDocument {
 			level = min(level, LargeCompression)
+			probe := codec.Compress(data[:probeSize], level)
+			worth = float64(len(probe)) < probeRatio*probeSize
 		}
-		if c := codec.Compress(rec.Data, level); len(c) < len(rec.Data) {
-			return nil, c
+		if worth {
+			if c := codec.Compress(data, level); len(c) < len(data) {
+				return nil, c
+			}
 		}
 	}
-	if rec.Data == nil {
+	if data == nil {
 		return []byte{}, nil
 	}
-	return rec.Data, nil
+	return data, nil
 }
 
 // jsonText returns the document for the frame_data JSONB column, or NULL

@@ -34,6 +34,8 @@ const (
 // gathered into one call, one call at a time. It listens on a connection
 // of its own (not one of the pool's), on the channel the schema's trigger
 // notifies (migration 0003); access statistics (Touch) are not changes.
+// fn should return promptly: notifications wait while it runs, and Close
+// waits for it.
 //
 // Subscribe returns once it is listening, or with an error wrapping
 // driver.ErrUnavailable when it cannot be. When the connection is lost,

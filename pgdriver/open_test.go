@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,7 +30,9 @@ func TestOpenRefusesWhatDoesNotExist(t *testing.T) {
 	missingDB.Path = "/" + testenv.Unique("no_such_db_")
 	missingUser := *u
 	missingUser.User = url.UserPassword(testenv.Unique("no_such_role_"), "pw-s3cret")
-	missingSchema := withParams(testenv.PostgresURL(t), "search_path="+testenv.Unique("no_such_schema_"))
+	app := testenv.Unique("pgopen_")
+	dbURL := testenv.PostgresURL(t)
+	missingSchema := withParams(dbURL, "search_path="+testenv.Unique("no_such_schema_"), "application_name="+app)
 	for name, dsn := range map[string]string{
 		"database": missingDB.String(),
 		"user":     missingUser.String(),
@@ -49,6 +52,24 @@ func TestOpenRefusesWhatDoesNotExist(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("missing %s: error reveals the password: %v", name, err)
 		}
+	}
+	// The failed Open (it connected, then found no schema to migrate in)
+	// left no connection behind. A closed connection's server process
+	// exits a moment after the client hung up, so look until it is gone.
+	conn := sqlConn(t, dbURL)
+	var left int
+	for range 100 {
+		if err := conn.QueryRow(context.Background(),
+			`SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if left != 0 {
+		t.Errorf("after a failed Open: %d connections left open, want none", left)
 	}
 }
 

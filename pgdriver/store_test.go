@@ -3,6 +3,8 @@ package pgdriver
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"slices"
 	"strings"
@@ -229,6 +231,38 @@ func TestClosedStore(t *testing.T) {
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, driver.ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		}
+	}
+}
+
+// TestHighEntropyDocumentStoredAsIs checks that a large document that
+// does not compress (random base64) is kept as is, while a large
+// repetitive one is compressed; both come back byte for byte.
+func TestHighEntropyDocumentStoredAsIs(t *testing.T) {
+	s, url := newStoreURL(t)
+	ctx := context.Background()
+	random := make([]byte, 3<<20)
+	_, _ = rand.Read(random)
+	docs := map[string]string{
+		"random":     `{"blob":"` + base64.StdEncoding.EncodeToString(random) + `"}`,
+		"repetitive": `{"log":"` + strings.Repeat("step ok; ", 400_000) + `"}`,
+	}
+	conn := sqlConn(t, url)
+	for name, doc := range docs {
+		rec := record(newID(), 1, doc)
+		if err := s.Put(ctx, rec); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var compressed bool
+		if err := conn.QueryRow(ctx, `SELECT frame_data_compressed IS NOT NULL FROM frames_archive WHERE frame_id = $1`, rec.ID).Scan(&compressed); err != nil {
+			t.Fatal(err)
+		}
+		if compressed != (name == "repetitive") {
+			t.Errorf("%s document of %d bytes: stored compressed = %v", name, len(doc), compressed)
+		}
+		got, ok, err := s.Get(ctx, rec.ID)
+		if err != nil || !ok || string(got.Data) != doc {
+			t.Errorf("%s: Get: ok=%v err=%v, equal %v", name, ok, err, string(got.Data) == doc)
 		}
 	}
 }

@@ -36,7 +36,8 @@ func (s *Store) Compact(ctx context.Context) error {
 	if _, err := s.sweep(ctx, compactRounds); err != nil {
 		return err
 	}
-	if err := s.dropBrokenIndex(ctx); err != nil {
+	rebuilt, err := s.dropBrokenIndex(ctx)
+	if err != nil {
 		return err
 	}
 	if err := s.scanFrames(ctx); err != nil {
@@ -45,13 +46,13 @@ func (s *Store) Compact(ctx context.Context) error {
 	if err := s.dropDeadEntries(ctx); err != nil {
 		return err
 	}
-	return s.sumBytes(ctx)
+	return s.sumBytes(ctx, rebuilt)
 }
 
 // dropBrokenIndex deletes every index key when they do not list the same
 // number of frames, which the scripts keep equal unless Redis evicted one
-// of them.
-func (s *Store) dropBrokenIndex(ctx context.Context) error {
+// of them, and reports whether it did.
+func (s *Store) dropBrokenIndex(ctx context.Context) (bool, error) {
 	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
 	defer cancel()
 	b := s.client.B()
@@ -67,7 +68,7 @@ func (s *Store) dropBrokenIndex(ctx context.Context) error {
 	for i, r := range s.client.DoMulti(ctx, cmds...) {
 		n, err := r.AsInt64()
 		if err != nil {
-			return wrapErr("compact", callErr(ctx, err))
+			return false, wrapErr("compact", callErr(ctx, err))
 		}
 		counts[i] = n
 	}
@@ -77,24 +78,50 @@ func (s *Store) dropBrokenIndex(ctx context.Context) error {
 		broken = broken || n != frames
 	}
 	if !broken {
-		return nil
+		return false, nil
 	}
 	if err := s.client.Do(ctx, b.Del().Key(s.keys.index()...).Build()).Error(); err != nil {
-		return wrapErr("compact", callErr(ctx, err))
+		return false, wrapErr("compact", callErr(ctx, err))
 	}
-	return nil
+	return true, nil
 }
 
-// sumBytes recomputes the sum of sizes kept in the size hash, and deletes
-// the key where earlier versions kept it.
-func (s *Store) sumBytes(ctx context.Context) error {
+// sumBytes recomputes the sum of sizes kept in the size hash when it may
+// be off: after a rebuild of the index, when it is missing or negative,
+// or when the key where earlier versions kept it is still there (which it
+// then deletes). The scripts keep it exact otherwise; the sum reads the
+// whole hash in one script, which is why it is not done every time.
+func (s *Store) sumBytes(ctx context.Context, rebuilt bool) error {
 	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
 	defer cancel()
+	b := s.client.B()
+	res := s.client.DoMulti(ctx,
+		b.Hget().Key(s.keys.size).Field(bytesField).Build(),
+		b.Hlen().Key(s.keys.size).Build(),
+		b.Exists().Key(s.keys.legacyBytes).Build())
+	sum, err := res[0].AsInt64()
+	missing := rueidis.IsRedisNil(err)
+	if err != nil && !missing {
+		return wrapErr("compact", callErr(ctx, err))
+	}
+	entries, err := res[1].AsInt64()
+	if err != nil {
+		return wrapErr("compact", callErr(ctx, err))
+	}
+	legacy, err := res[2].AsInt64()
+	if err != nil {
+		return wrapErr("compact", callErr(ctx, err))
+	}
+	if !rebuilt && legacy == 0 && sum >= 0 && !(missing && entries > 0) {
+		return nil
+	}
 	if err := scriptSumBytes.run(ctx, s.client, call{keys: []string{s.keys.size}})[0].Error(); err != nil {
 		return wrapErr("compact", callErr(ctx, err))
 	}
-	if err := s.client.Do(ctx, s.client.B().Del().Key(s.keys.legacyBytes).Build()).Error(); err != nil {
-		return wrapErr("compact", callErr(ctx, err))
+	if legacy > 0 {
+		if err := s.client.Do(ctx, b.Del().Key(s.keys.legacyBytes).Build()).Error(); err != nil {
+			return wrapErr("compact", callErr(ctx, err))
+		}
 	}
 	return nil
 }

@@ -85,6 +85,15 @@ func TestConformanceDurable(t *testing.T) {
 	drivertest.RunConformanceTests(t, harness(t, testenv.RedisURL(t), false, "durable", "true"))
 }
 
+// Documents as large as the store accepts, high-entropy and repetitive,
+// with a limit of 4 MiB so that the suite stays quick under -race; the
+// same code paths serve the default 64 MiB.
+func TestConformanceBigFrames(t *testing.T) {
+	h := harness(t, testenv.RedisURL(t), true, "max_frame_size", "4194304")
+	h.BigFrames = true
+	drivertest.RunConformanceTests(t, h)
+}
+
 func TestConformanceCluster(t *testing.T) {
 	c := redistest.StartCluster(t, 3)
 	drivertest.RunConformanceTests(t, harness(t, c.URL(), true))

@@ -19,14 +19,15 @@
 // Default* constants):
 //
 //	prefix=sm:          key prefix (namespace); no '{' or '}'
-//	ttl=24h             time to live of a frame, renewed by Get, Touch and Put
+//	ttl=24h             time to live of a frame, renewed by Put, Touch and
+//	                    Get (when under 90 % is left)
 //	durable=false       true: a Redis with persistence and noeviction; no TTL
 //	compression=5       brotli quality, 1 (fastest) to 11 (smallest)
 //	timeout=50ms        bound of a call on one frame (the spec's 50 ms)
 //	batch_timeout=1s    bound of a call on many frames (see below)
-//
-// Options.MaxFrameSize (no URL parameter) is 64 MiB by default: the
-// largest document Put accepts and Get inflates ([Store.MaxFrameSize]).
+//	max_frame_size=67108864
+//	                    largest document in bytes (64 MiB) that Put accepts
+//	                    and Get inflates ([Store.MaxFrameSize]), at most 500 MiB
 //
 // Parameters passed to rueidis: db, addr (more seed addresses, for a
 // cluster), dial_timeout, write_timeout, skip_verify, protocol,

@@ -67,7 +67,16 @@ func (e *timeoutError) Error() string {
 // store's time limit (a *timeoutError), or the caller's own ctx.Err().
 // Other errors are returned as they are.
 func callErr(ctx context.Context, err error) error {
-	if err == nil || ctx.Err() == nil {
+	if err == nil {
+		return err
+	}
+	if _, ok := ctx.Deadline(); ok && errors.Is(err, context.DeadlineExceeded) {
+		// rueidis reports the deadline from the connection's own timer,
+		// which may fire a moment before the context's: wait for it, to
+		// learn whose deadline it was.
+		<-ctx.Done()
+	}
+	if ctx.Err() == nil {
 		return err
 	}
 	var limit *timeoutError

@@ -70,3 +70,38 @@ func ExampleParseURL() {
 	// team-a: true 24h0m0s 50ms 2
 	// tier driver: bad connection string: unknown parameter "poolsize"
 }
+
+// Follow the changes other machines make to the frames of a prefix, to
+// stop serving local copies they superseded. It needs a Redis server.
+func ExampleStore_Subscribe() {
+	opts, err := redisdriver.ParseURL("redis://127.0.0.1:6379/0?prefix=team-a:")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // ends the subscription
+	store, err := redisdriver.Open(ctx, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	err = store.Subscribe(ctx, func(c driver.Change) {
+		if c.Reset {
+			fmt.Println("changes may have been missed: revalidate every copy")
+			return
+		}
+		// A change may be this store's own write, or a TTL renewal:
+		// compare versions before dropping a copy.
+		metas, err := store.GetMetas(ctx, c.IDs)
+		if err != nil {
+			return
+		}
+		for _, m := range metas {
+			fmt.Println(m.ID, "is now at version", m.Version)
+		}
+	})
+	if err != nil {
+		log.Fatal(err) // driver.ErrUnavailable: run without notifications, revalidate later
+	}
+}

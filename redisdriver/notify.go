@@ -26,9 +26,12 @@ const (
 // tracking (RESP3): on each node (every node of a cluster) it holds a
 // dedicated connection in CLIENT TRACKING ON BCAST mode for the prefix of
 // the meta keys, so Redis reports every change to a frame's meta hash made
-// by any client, this store included: a Put, a Delete, a Touch or a Get
-// renewing its TTL, an expiry, an eviction. A Change means "may have
-// changed": compare versions (GetMetas) before acting.
+// by any client, this store included: a Put, a Delete, a Touch, a Get
+// renewing the TTL (at most once per tenth of the TTL), an expiry, an
+// eviction. A Change means "may have changed": compare versions
+// (GetMetas) before acting. On a cluster the nodes are those known when
+// Subscribe is called; a node added later is not tracked until the next
+// Subscribe.
 //
 // fn is called from one goroutine at a time, with the IDs changed since
 // the previous call (coalesced while fn runs). When a tracking connection

@@ -269,3 +269,35 @@ func TestSubscribeUnavailable(t *testing.T) {
 		t.Fatalf("Subscribe with Redis down = %v, want ErrUnavailable", err)
 	}
 }
+
+// Reading a frame whose TTL is fresh writes nothing, so subscribers hear
+// nothing of it: notifications come in order on one connection, so once a
+// later write is seen, an earlier one would have been too.
+func TestReadsDoNotNotify(t *testing.T) {
+	a, b := openPair(t, testenv.RedisURL(t))
+	read := newRecord(newID(), 1, []byte(`{"read":"often"}`), time.Now())
+	mustPut(t, b, read)
+	rec := newRecorder()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := a.Subscribe(ctx, rec.fn); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, ok, err := b.Get(ctxT(t), read.ID); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	if _, err := b.GetMany(ctxT(t), []string{read.ID}); err != nil {
+		t.Fatal(err)
+	}
+	marker := newRecord(newID(), 1, []byte(`{"marker":true}`), time.Now())
+	mustPut(t, b, marker)
+	rec.waitFor(t, "Put of the marker frame", rec.seen(marker.ID))
+	rec.mu.Lock()
+	n := rec.ids[read.ID]
+	rec.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("reads of a frame with a fresh TTL were notified %d times", n)
+	}
+}

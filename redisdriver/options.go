@@ -36,6 +36,11 @@ const (
 	DefaultMaxFrameSize = 64 << 20
 )
 
+// maxFrameLimit is the largest MaxFrameSize: Redis refuses strings over
+// 512 MiB (proto-max-bulk-len), and a document that does not compress
+// grows a little.
+const maxFrameLimit = 500 << 20
+
 // BigFrame is the document size from which a Put is bounded by
 // BatchTimeout rather than Timeout: moving megabytes takes longer than a
 // round trip.
@@ -55,8 +60,9 @@ type Options struct {
 	// contain '{' or '}', which Redis Cluster reads as a hash tag.
 	Prefix string
 
-	// TTL is the time to live of a frame's keys, renewed by every Get,
-	// Touch and Put (DefaultTTL when zero). Ignored when Durable is set.
+	// TTL is the time to live of a frame's keys (DefaultTTL when zero),
+	// renewed by every Put and Touch, and by a Get when less than 90 % of
+	// it is left. Ignored when Durable is set.
 	TTL time.Duration
 
 	// Durable declares a Redis that persists its data and never evicts
@@ -83,7 +89,8 @@ type Options struct {
 	BatchTimeout time.Duration
 
 	// MaxFrameSize is the largest document, in bytes, the store writes or
-	// inflates (DefaultMaxFrameSize when zero).
+	// inflates (DefaultMaxFrameSize when zero; at most 500 MiB, under
+	// Redis's 512 MiB limit on a string).
 	MaxFrameSize int64
 }
 
@@ -123,8 +130,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxFrameSize == 0 {
 		o.MaxFrameSize = DefaultMaxFrameSize
 	}
-	if o.MaxFrameSize < 0 {
-		return o, fmt.Errorf("%w: negative max frame size", driver.ErrBadDSN)
+	if o.MaxFrameSize < 0 || o.MaxFrameSize > maxFrameLimit {
+		return o, fmt.Errorf("%w: max_frame_size %d is not from 1 to %d bytes", driver.ErrBadDSN, o.MaxFrameSize, int64(maxFrameLimit))
 	}
 	if len(o.ClientOption.InitAddress) == 0 {
 		return o, fmt.Errorf("%w: no Redis address", driver.ErrBadDSN)
@@ -143,6 +150,7 @@ const (
 	paramCompression = "compression"
 	paramTimeout     = "timeout"
 	paramBatch       = "batch_timeout"
+	paramMaxFrame    = "max_frame_size"
 )
 
 // rueidisParams are the URL parameters rueidis.ParseURL understands; any
@@ -215,7 +223,7 @@ func parseURL(rawURL string) (Options, error) {
 
 func isOwnParam(name string) bool {
 	switch name {
-	case paramPrefix, paramTTL, paramDurable, paramCompression, paramTimeout, paramBatch:
+	case paramPrefix, paramTTL, paramDurable, paramCompression, paramTimeout, paramBatch, paramMaxFrame:
 		return true
 	}
 	return false
@@ -261,6 +269,12 @@ func (o *Options) setParam(name, val string) error {
 		} else {
 			o.BatchTimeout = d
 		}
+	case paramMaxFrame:
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil || n < 1 || n > maxFrameLimit {
+			return bad(fmt.Sprintf("want a size in bytes from 1 to %d", int64(maxFrameLimit)))
+		}
+		o.MaxFrameSize = n
 	default:
 		if !rueidisParams[name] {
 			return fmt.Errorf("%w: unknown parameter %q", driver.ErrBadDSN, name)

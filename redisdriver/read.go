@@ -12,8 +12,10 @@ import (
 )
 
 // Get returns the frame with the given ID in one round trip, and renews
-// the TTL of its keys (unless durable). It does not count as an access for
-// the eviction order (see [Store.Touch]).
+// the TTL of its keys (unless durable) when less than nine tenths of it is
+// left, so that a frame read keeps at least 90 % of its TTL without every
+// read writing to Redis. It does not count as an access for the eviction
+// order (see [Store.Touch]).
 //
 // A frame of which Redis holds only one of the two keys (the other expired
 // or was evicted) is missing: ok is false and the error nil. The document
@@ -30,9 +32,15 @@ func (s *Store) Get(ctx context.Context, id string) (driver.Record, bool, error)
 	}
 	ctx, cancel := s.bound(ctx, s.opts.Timeout)
 	defer cancel()
-	cmds := s.getCmds(make(rueidis.Commands, 0, 5), id)
-	res := s.client.DoMulti(ctx, cmds...)
-	return s.decodeGet(ctx, id, res)
+	res := scriptGet.run(ctx, s.client, s.getCall(id))
+	pair, err := res[0].ToArray()
+	if err != nil {
+		return driver.Record{}, false, wrapErr("get "+id, callErr(ctx, err))
+	}
+	if len(pair) != 2 {
+		return driver.Record{}, false, corrupt("get", id, "unexpected script reply")
+	}
+	return s.decodeFrame(id, &pair[0], &pair[1])
 }
 
 // GetMany returns the frames found among ids, in one pipeline, under the
@@ -55,9 +63,8 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]driver.Record, err
 	ctx, cancel := s.bound(ctx, s.opts.BatchTimeout)
 	defer cancel()
 	calls := make([]call, len(ids))
-	args := append([]string{s.ttl}, metaFields...)
 	for i, id := range ids {
-		calls[i] = call{keys: []string{s.keys.frame(id), s.keys.meta(id)}, args: args}
+		calls[i] = s.getCall(id)
 	}
 	res := scriptGet.run(ctx, s.client, calls...)
 	recs := make([]driver.Record, 0, len(ids))
@@ -165,46 +172,9 @@ func (c *corruptIDs) err() error {
 
 func isCorrupt(err error) bool { return err != nil && errors.Is(err, driver.ErrCorrupt) }
 
-// getCmds appends the commands reading one frame, as one transaction so
-// that no write lands between them: the document (renewing its TTL), the
-// meta fields, and the renewal of the meta TTL.
-func (s *Store) getCmds(cmds rueidis.Commands, id string) rueidis.Commands {
-	fk, mk := s.keys.frame(id), s.keys.meta(id)
-	b := s.client.B()
-	cmds = append(cmds, b.Multi().Build())
-	if s.opts.Durable {
-		cmds = append(cmds, b.Get().Key(fk).Build())
-	} else {
-		cmds = append(cmds, b.Arbitrary("GETEX").Keys(fk).Args("PX", s.ttl).Build().ToRetryable())
-	}
-	cmds = append(cmds, b.Hmget().Key(mk).Field(metaFields...).Build())
-	if !s.opts.Durable {
-		cmds = append(cmds, b.Pexpire().Key(mk).Milliseconds(s.opts.TTL.Milliseconds()).Build())
-	}
-	return append(cmds, b.Exec().Build())
-}
-
-// decodeGet reads the replies of getCmds.
-func (s *Store) decodeGet(ctx context.Context, id string, res []rueidis.RedisResult) (driver.Record, bool, error) {
-	var rec driver.Record
-	for i := range res {
-		if err := res[i].NonRedisError(); err != nil {
-			return rec, false, wrapErr("get "+id, callErr(ctx, err))
-		}
-	}
-	replies, err := res[len(res)-1].ToArray() // EXEC: the replies of the transaction
-	if err != nil {
-		return rec, false, wrapErr("get "+id, callErr(ctx, err))
-	}
-	if len(replies) < 2 {
-		return rec, false, corrupt("get", id, "unexpected transaction reply")
-	}
-	for i := range replies {
-		if err := replies[i].Error(); err != nil && !rueidis.IsRedisNil(err) {
-			return rec, false, wrapErr("get "+id, err)
-		}
-	}
-	return s.decodeFrame(id, &replies[0], &replies[1])
+// getCall is the scriptGet call reading frame id.
+func (s *Store) getCall(id string) call {
+	return call{keys: []string{s.keys.frame(id), s.keys.meta(id)}, args: s.getArgs}
 }
 
 // decodeFrame turns the replies for a frame's document and meta fields

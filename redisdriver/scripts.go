@@ -157,19 +157,32 @@ if r[1] == 1 then
 end
 return r`)
 	// KEYS: the five index keys, then the frame and meta keys of each
-	// frame. ARGV: upto and id of each frame, in the same order. Returns
-	// how many frames are gone (deleted now, or missing already).
-	scriptDeleteMany = newScript(luaNewer + luaFrameDelete + luaIndex + `
-local k = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}
-local n = 0
+	// frame. ARGV: upto and id of each frame, in the same order. Deletes
+	// each frame whose version is at most its upto (a lone key too), then
+	// drops the frames gone from the indexes with one command per index.
+	// Returns how many frames are gone (deleted now, or missing already).
+	scriptDeleteMany = newScript(luaNewer + `
+local gone = {}
 for i = 1, #ARGV, 2 do
-  local j = 5 + i
-  if frame_delete(KEYS[j], KEYS[j+1], ARGV[i]) == 1 then
-    index_remove(k, ARGV[i+1], '')
-    n = n + 1
+  local fk, mk = KEYS[5 + i], KEYS[6 + i]
+  local v = redis.pcall('HGET', mk, 'version')
+  if type(v) == 'string' and string.match(v, '^%d+$') and newer(v, ARGV[i])
+      and redis.call('EXISTS', fk) == 1 then
+    -- a newer copy stays
+  else
+    redis.call('DEL', fk, mk)
+    gone[#gone + 1] = ARGV[i + 1]
   end
 end
-return n`)
+if #gone > 0 then
+  local sizes = redis.call('HMGET', KEYS[5], unpack(gone))
+  local d = 0
+  for _, sz in ipairs(sizes) do d = d + (tonumber(sz) or 0) end
+  redis.call('HDEL', KEYS[5], unpack(gone))
+  if d ~= 0 then redis.call('HINCRBY', KEYS[5], '{bytes}', -d) end
+  for z = 1, 4 do redis.call('ZREM', KEYS[z], unpack(gone)) end
+end
+return #gone`)
 )
 
 // scriptTouch records reads of a frame if its statistics are still the ones
@@ -234,21 +247,26 @@ func (s *script) run(ctx context.Context, c rueidis.Client, calls ...call) []rue
 	return res
 }
 
-// scriptGet reads a frame for GetMany: the document and the meta fields,
-// atomically, renewing the TTL of both keys. A script rather than a
-// MULTI/EXEC transaction, since on a cluster a pipeline of transactions
-// over several slots is refused.
-// KEYS: frame, meta. ARGV: ttl_ms ("0": none), then the meta fields.
-// Returns {document or nil, {field values}}.
+// scriptGet reads a frame for Get and GetMany: the document and the meta
+// fields, atomically, renewing the TTL of both keys when less than
+// renew_below_ms is left. Renewing only then keeps reads from writing (and
+// from notifying every subscriber, see Subscribe) on every access. A
+// script rather than a MULTI/EXEC transaction, since on a cluster a
+// pipeline of transactions over several slots is refused.
+// KEYS: frame, meta. ARGV: ttl_ms ("0": none), renew_below_ms, then the
+// meta fields. Returns {document or nil, {field values}}.
 var scriptGet = newScript(`
-local d
-if ARGV[1] ~= '0' then
-  d = redis.call('GETEX', KEYS[1], 'PX', ARGV[1])
-else
-  d = redis.call('GET', KEYS[1])
+local d = redis.call('GET', KEYS[1])
+local m = redis.call('HMGET', KEYS[2], unpack(ARGV, 3))
+if d and ARGV[1] ~= '0' then
+  -- Every write and renewal sets both keys' TTL together: the meta
+  -- hash's tells for both.
+  local left = redis.call('PTTL', KEYS[2])
+  if left ~= -2 and left < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+    redis.call('PEXPIRE', KEYS[2], ARGV[1])
+  end
 end
-local m = redis.call('HMGET', KEYS[2], unpack(ARGV, 2))
-if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 return {d, m}`)
 
 // scriptSumBytes sets the "{bytes}" field of the size hash to the sum of

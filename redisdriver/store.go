@@ -2,6 +2,7 @@ package redisdriver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -48,8 +49,9 @@ type Store struct {
 	client  rueidis.Client
 	opts    Options
 	keys    keys
-	ttl     string // TTL in milliseconds, "0" when durable
-	cluster bool   // scripts may not mix frame and index keys
+	ttl     string   // TTL in milliseconds, "0" when durable
+	getArgs []string // scriptGet arguments: ttl, renewal threshold, meta fields
+	cluster bool     // scripts may not mix frame and index keys
 	closed  atomic.Bool
 	done    chan struct{} // closed by Close: subscriptions end
 
@@ -76,9 +78,10 @@ var (
 
 // Open connects to Redis (or a Redis Cluster) and returns a Store. Zero
 // fields of o take their defaults. It fails with an error wrapping
-// driver.ErrBadDSN for bad options, the context's error when ctx ends
-// first, or driver.ErrUnavailable when the server cannot be reached; in
-// every case nothing is left running.
+// driver.ErrBadDSN for bad options or settings the server refuses (a wrong
+// password or user, a database number out of range), the context's error
+// when ctx ends first, or driver.ErrUnavailable when the server cannot be
+// reached or is not ready; in every case nothing is left running.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -92,7 +95,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("redisdriver: open: %w", ctx.Err())
 		}
-		return nil, fmt.Errorf("redisdriver: open: %w: %s", driver.ErrUnavailable, scrub(err.Error(), o.ClientOption.Password))
+		err = wrapErr("open", err)
+		var reply *rueidis.RedisError
+		if errors.As(err, &reply) && !errors.Is(err, driver.ErrUnavailable) {
+			// Redis answered and refused the connection's settings:
+			// password, user, database number.
+			return nil, fmt.Errorf("%w: %w", driver.ErrBadDSN, err)
+		}
+		return nil, err
 	}
 	s := &Store{
 		client:  client,
@@ -105,6 +115,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !o.Durable {
 		s.ttl = strconv.FormatInt(o.TTL.Milliseconds(), 10)
 	}
+	renewBelow := strconv.FormatInt(o.TTL.Milliseconds()*9/10, 10)
+	s.getArgs = append([]string{s.ttl, renewBelow}, metaFields...)
 	return s, nil
 }
 

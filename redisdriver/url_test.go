@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/rueidis"
+
 	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/driver"
 	"github.com/stackmemoryai/tier/internal/testenv"
 	"github.com/stackmemoryai/tier/redisdriver"
+	"github.com/stackmemoryai/tier/redisdriver/internal/redistest"
 )
 
 func TestParseURLDefaults(t *testing.T) {
@@ -59,6 +62,8 @@ func TestParseURLRejects(t *testing.T) {
 		"redis://h/0?compression=0",     // out of range
 		"redis://h/0?timeout=-1s",       // negative
 		"redis://h/0?batch_timeout=0s",  // not positive
+		"redis://h/0?max_frame_size=0",  // not positive
+		"redis://h/0?max_frame_size=1g", // not a number of bytes
 		"redis://h/0?ttl=1h&ttl=2h",     // given twice
 		"redis://h/x",                   // bad db
 		"redis://h/0/1",                 // bad path
@@ -91,12 +96,30 @@ func TestPasswordNeverInErrors(t *testing.T) {
 			t.Errorf("error shows the password: %v", err)
 		}
 	}
-	// A wrong password against a real server.
-	base := testenv.RedisURL(t)
-	u := strings.Replace(base, "redis://", "redis://default:"+pw+"@", 1)
+	// A wrong password against a real server that asks for one.
+	srv := redistest.Start(t)
+	if _, err := srv.Do("CONFIG", "SET", "requirepass", "the-right-one"); err != nil {
+		t.Fatal(err)
+	}
+	u := strings.Replace(srv.URL(), "redis://", "redis://default:"+pw+"@", 1)
 	_, err := redisdriver.Driver{}.Open(context.Background(), u)
-	if err != nil && strings.Contains(err.Error(), pw) {
+	if err == nil {
+		t.Fatal("Open with a wrong password succeeded")
+	}
+	if strings.Contains(err.Error(), pw) {
 		t.Errorf("error shows the password: %v", err)
+	}
+	if !errors.Is(err, driver.ErrBadDSN) || errors.Is(err, driver.ErrUnavailable) {
+		t.Errorf("Open with a wrong password = %v, want ErrBadDSN (fix the URL), not ErrUnavailable", err)
+	}
+	var reply *rueidis.RedisError
+	if !errors.As(err, &reply) {
+		t.Errorf("Open with a wrong password = %v: the Redis reply is not in the chain", err)
+	}
+	// A database number the server does not have.
+	db := strings.Replace(srv.URL(), "redis://", "redis://default:the-right-one@", 1)
+	if _, err := (redisdriver.Driver{}).Open(context.Background(), strings.Replace(db, "/0", "/999", 1)); !errors.Is(err, driver.ErrBadDSN) {
+		t.Errorf("Open of database 999 = %v, want ErrBadDSN", err)
 	}
 }
 

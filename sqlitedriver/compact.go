@@ -2,9 +2,12 @@ package sqlitedriver
 
 import (
 	"context"
+
+	"github.com/jmoiron/sqlx"
 )
 
-// Compact reclaims space and keeps reads fast: it merges the full-text
+// Compact reclaims space and keeps reads fast: it removes the queued index
+// entries of deleted frames, merges the full-text
 // index's segments, returns free pages to the file system (incremental
 // vacuum, on files created by this package), refreshes the query planner's
 // statistics, and checkpoints the WAL into the database file, truncating
@@ -14,6 +17,10 @@ import (
 func (s *Store) Compact(ctx context.Context) error {
 	if s.closed.Load() {
 		return errClosed("compact")
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error { return flushStale(ctx, tx, 0) })
+	if err != nil {
+		return s.fail(ctx, "compact", err)
 	}
 	steps := []string{
 		`INSERT INTO frames_fts(frames_fts) VALUES ('optimize')`,

@@ -13,8 +13,27 @@ func (s *Store) Delete(ctx context.Context, id string, upTo uint64) error {
 	if s.closed.Load() {
 		return errClosed("delete")
 	}
-	_, err := s.stmts.del.ExecContext(ctx, id, clampVersion(upTo))
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.StmtxContext(ctx, s.stmts.del).ExecContext(ctx, id, clampVersion(upTo)); err != nil {
+			return err
+		}
+		return flushStale(ctx, tx, staleFlushAt)
+	})
 	return s.fail(ctx, "delete frame "+id, err)
+}
+
+// flushStale empties the queue of deleted frames' index entries when it
+// holds at least atLeast of them.
+func flushStale(ctx context.Context, tx *sqlx.Tx, atLeast int) error {
+	if atLeast > 0 {
+		var queued int
+		err := tx.GetContext(ctx, &queued, `SELECT count(*) FROM (SELECT 1 FROM frames_fts_stale LIMIT ?)`, atLeast)
+		if err != nil || queued < atLeast {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, flushStaleSQL)
+	return err
 }
 
 // DeleteMany removes, in one transaction, each frame whose stored version
@@ -33,7 +52,7 @@ func (s *Store) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
 				return err
 			}
 		}
-		return nil
+		return flushStale(ctx, tx, staleFlushAt)
 	})
 	return s.fail(ctx, "delete many", err)
 }

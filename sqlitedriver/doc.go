@@ -52,7 +52,12 @@
 //   - frames_fts: a contentless FTS5 table (porter stemming, unicode61)
 //     over the string values of each JSON document, keyed by the frames
 //     rowid and kept in step by triggers, so any writer with FTS5 keeps it
-//     right.
+//     right. A deleted frame's rowid is queued in frames_fts_stale(fts_rowid)
+//     and its index entries are removed in batches (by this package's
+//     deletes once 1000 are queued, and by Compact), which costs a fraction
+//     of removing them one by one; a new frame that reuses a queued rowid
+//     removes its entries at once. A reader of frames_fts joins frames on
+//     rowid, so entries of deleted frames never match.
 //   - PRAGMA user_version is the schema version ([SchemaVersion]). Open
 //     applies missing migrations in one transaction and refuses a file with
 //     a newer version ([ErrSchemaTooNew]).
@@ -69,11 +74,12 @@
 // Only a bounded window is ranked: the SearchWindow matches (default
 // [DefaultSearchWindow]) most recently written to the file that pass the
 // other filters, found by walking the full-text index from its newest
-// entry. Those are ranked by bm25 (Hit.Rank = -bm25, higher is better), so
-// the cost of a query does not grow with the number of frames that match
-// it. For a query with more matches than the window, an older but better
-// match is not returned; narrow the query (a rarer word, a project, a time
-// range) to reach it.
+// entry. Those are ranked by Okapi BM25 (Hit.Rank, higher is better), where
+// the weight of each phrase comes from the number of frames holding it,
+// counted up to 5000: so the cost of a query does not grow with the number
+// of frames that match it. For a query with more matches than the window,
+// an older but better match is not returned; narrow the query (a rarer
+// word, a project, a time range) to reach it.
 //
 // # Concurrency and durability
 //
@@ -111,9 +117,13 @@ const (
 )
 
 // wasmMemory is the memory each connection's SQLite (a WebAssembly build)
-// may grow to. Writing a document takes several copies of it at once (the
-// bound value, the text cast for the JSON functions, the concatenated
-// string values, the tokenizer's buffer), and big allocations fragment the
-// heap, which never shrinks: 256 MiB, the library's default, runs out
-// after a few 16 MiB documents. Memory is reserved only as it is used.
+// may grow to. Writing a document holds several copies of it at once (the
+// bound value, the row, the text casts and parse of the JSON functions,
+// the concatenated string values, the tokenizer's buffer, which doubles
+// for one huge word), and big allocations fragment a heap that never
+// shrinks: the library's default of 256 MiB ran out after a few documents
+// of 8 to 16 MiB ("sqlite3: out of memory", raised as a panic by the
+// library). Memory is taken only as it is used; 1 GiB holds documents of
+// MaxFrameSize of any kind, one after another and several in one
+// transaction (TestBigDocumentsOneAfterAnother).
 const wasmMemory = 1 << 30

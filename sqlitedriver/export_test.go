@@ -6,3 +6,6 @@ var (
 	QuerySQL        = querySQL
 	MatchExpression = matchExpression
 )
+
+// Migrations exposes the schema steps, to build files of older versions.
+var Migrations = migrations[:]

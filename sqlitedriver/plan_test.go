@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stackmemoryai/tier/driver"
 	"github.com/stackmemoryai/tier/sqlitedriver"
 )
@@ -30,9 +31,13 @@ func TestQueriesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var pool *sqlx.DB // the store's own connections know tier_rank
+	if !s.As(&pool) {
+		t.Fatal("As(**sqlx.DB) = false")
+	}
 	plan := func(query string, args []any) string {
 		t.Helper()
-		rows, err := db.Query(`EXPLAIN QUERY PLAN `+query, args...)
+		rows, err := pool.Query(`EXPLAIN QUERY PLAN `+query, args...)
 		if err != nil {
 			t.Fatalf("explain %s: %v", query, err)
 		}
@@ -79,7 +84,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 		"parent":  {ParentID: "00000000-0000-7000-8000-000000000001", Limit: 10},
 		"all":     {Limit: 10},
 	} {
-		query, args, _ := sqlitedriver.QuerySQL(q, 500)
+		query, args, _ := sqlitedriver.QuerySQL(q, 500, nil)
 		check("query "+name, query, args, "INDEX frames_by_")
 	}
 	for _, q := range []driver.Query{
@@ -88,7 +93,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{Text: "b", SessionID: "s", CreatedAfter: now.Add(-time.Hour), Limit: 5,
 			After: &driver.Cursor{Rank: 1, CreatedAt: now, ID: "x"}},
 	} {
-		query, args, _ := sqlitedriver.QuerySQL(q, 500)
+		query, args, _ := sqlitedriver.QuerySQL(q, 500, nil)
 		p := plan(query, args)
 		// The window walks the full-text index in rowid order (no sort of
 		// the matches); only the window is sorted.

@@ -14,7 +14,7 @@ import (
 // With Text (the language of driver.Search), only the SearchWindow matches
 // most recently written to the file that pass the other filters are
 // ranked (see the package documentation, "Search"); hits are the best
-// match first — Rank is the negated FTS5 bm25 score, higher is better —
+// match first — Rank is the BM25 score (see tier_rank), higher is better —
 // then newest, then by ID. After resumes after the given hit (keyset
 // pagination). A Limit below 1, or a Text with no positive term, returns
 // no hits. Damaged copies among the hits fail the call with an error
@@ -23,7 +23,14 @@ func (s *Store) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error)
 	if s.closed.Load() {
 		return nil, errClosed("query")
 	}
-	query, args, ok := querySQL(q, s.window)
+	var counts []int64
+	if _, phrases, ok := matchPhrases(q.Text); ok && q.Limit > 0 {
+		var err error
+		if counts, err = s.countMatches(ctx, phrases); err != nil {
+			return nil, s.fail(ctx, "query", err)
+		}
+	}
+	query, args, ok := querySQL(q, s.window, counts)
 	if !ok {
 		return nil, nil
 	}
@@ -48,16 +55,33 @@ func (s *Store) Query(ctx context.Context, q driver.Query) ([]driver.Hit, error)
 	return hits, nil
 }
 
+// countMatches counts the frames holding each phrase, up to
+// rankCountCap, for tier_rank.
+func (s *Store) countMatches(ctx context.Context, phrases []string) ([]int64, error) {
+	counts := make([]int64, len(phrases))
+	for i, p := range phrases {
+		err := s.r.GetContext(ctx, &counts[i], `SELECT count(*) FROM (
+			SELECT 1 FROM frames_fts WHERE frames_fts MATCH ? LIMIT ?)`, p, rankCountCap)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return counts, nil
+}
+
 // querySQL builds the statement of Query. ok is false when nothing can
 // match: a Limit below 1, or a text with no positive term.
 //
 // A text query runs in three steps, each materialized so that documents
 // are read only for the hits returned: the window (walk the full-text
 // index from its newest rowid, join each match to its frame for the
-// filters, stop after window rows, computing bm25 only for those), the
+// filters, stop after window rows, scoring only those), the
 // page (sort the window, apply the cursor and the limit), then the hits'
 // rows with their data.
-func querySQL(q driver.Query, window int) (query string, args []any, ok bool) {
+//
+// counts are the match counts of the phrases of the text (see
+// tier_rank); nil weighs every phrase the same.
+func querySQL(q driver.Query, window int, counts []int64) (query string, args []any, ok bool) {
 	if q.Limit < 1 {
 		return "", nil, false
 	}
@@ -102,9 +126,16 @@ func querySQL(q driver.Query, window int) (query string, args []any, ok bool) {
 	if !ok {
 		return "", nil, false
 	}
-	args = append([]any{expr}, args...)
+	head := []any{}
+	rank := "tier_rank(frames_fts"
+	for _, n := range counts {
+		rank += ", ?"
+		head = append(head, n)
+	}
+	rank += ")"
+	args = append(append(head, expr), args...)
 	b.WriteString(`WITH win AS MATERIALIZED (
-	SELECT frames_fts.rowid AS rid, -bm25(frames_fts) AS score
+	SELECT frames_fts.rowid AS rid, ` + rank + ` AS score
 	FROM frames_fts CROSS JOIN frames ON frames.rowid = frames_fts.rowid
 	WHERE frames_fts MATCH ?`)
 	for _, w := range where {

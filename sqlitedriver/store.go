@@ -183,7 +183,7 @@ func connInit(busy time.Duration) func(*sqlite3.Conn) error {
 		if err := c.BusyTimeout(busy); err != nil {
 			return err
 		}
-		if err := fts5.Register(c); err != nil {
+		if err := fts5.RegisterCustom(c, registerRank); err != nil {
 			return err
 		}
 		if err := registerFunctions(c); err != nil {
