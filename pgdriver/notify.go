@@ -38,9 +38,10 @@ const (
 // waits for it.
 //
 // Subscribe returns once it is listening, or with an error wrapping
-// driver.ErrUnavailable when it cannot be. When the connection is lost,
-// it reconnects with backoff and then calls fn with Change{Reset: true}:
-// notifications may have been missed in between. It stops when ctx is
+// driver.ErrUnavailable when it cannot be. When the connection is lost, fn
+// gets Change{Reset: true, Lost: true} at once (changes are missed until
+// it is back); it reconnects with backoff and then calls fn with
+// Change{Reset: true}. It stops when ctx is
 // done or the Store is closed; Close waits for it.
 func (s *Store) Subscribe(ctx context.Context, fn func(driver.Change)) error {
 	if err := s.checkOpen("subscribe"); err != nil {
@@ -134,10 +135,11 @@ func (s *Store) receive(ctx context.Context, conn *pgx.Conn, channel string, fn 
 		if err == nil || ctx.Err() != nil {
 			continue
 		}
-		// The connection is lost: reconnect, then tell fn that changes may
-		// have been missed.
+		// The connection is lost: say so at once (changes are missed from
+		// now on), reconnect, then tell fn the channel is back.
 		_ = conn.Close(context.Background())
 		conn = nil
+		fn(driver.Change{Reset: true, Lost: true})
 		for wait := notifyRetryMin; conn == nil; wait = min(2*wait, notifyRetryMax) {
 			jitter := time.Duration(rand.Int64N(int64(wait) / 2))
 			select {

@@ -16,6 +16,7 @@ type changes struct {
 	mu     sync.Mutex
 	ids    map[string]int
 	resets int
+	lost   int // resets that said the channel is down
 	calls  int
 	signal chan struct{}
 }
@@ -32,6 +33,9 @@ func (c *changes) record(ch driver.Change) {
 	}
 	if ch.Reset {
 		c.resets++
+		if ch.Lost {
+			c.lost++
+		}
 	}
 	c.mu.Unlock()
 	select {
@@ -193,7 +197,8 @@ func TestSubscribeResetsAfterLostConnection(t *testing.T) {
 	if killed != 1 {
 		t.Fatalf("terminated %d listening connections, want 1", killed)
 	}
-	got.waitFor(t, "a reset after the connection was lost", func(c *changes) bool { return c.resets > 0 })
+	got.waitFor(t, "a reset saying the channel is lost", func(c *changes) bool { return c.lost > 0 })
+	got.waitFor(t, "a reset once the channel is back", func(c *changes) bool { return c.resets > c.lost })
 	after := record(newID(), 1, `{"after":"reconnect"}`)
 	if err := writer.Put(ctx, after); err != nil {
 		t.Fatal(err)
