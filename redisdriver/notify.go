@@ -36,9 +36,9 @@ const (
 // fn is called from one goroutine at a time, with the IDs changed since
 // the previous call (coalesced while fn runs). When a tracking connection
 // is lost, or Redis reports that it forgot what it tracked (a FLUSHDB),
-// fn gets Change{Reset: true}; the connection is re-established in the
-// background, with a backoff of up to 2 s, and fn gets a second Reset once
-// it is, since changes in between were missed. A stalled connection is
+// fn gets Change{Reset: true, Lost: true} (changes are missed until it is
+// back); the connection is re-established in the background, with a
+// backoff of up to 2 s, and fn gets Change{Reset: true} once it is. A stalled connection is
 // noticed by rueidis's background ping (the write_timeout, 10 s by
 // default).
 //
@@ -115,6 +115,20 @@ type subscription struct {
 	ids   []string
 	seen  map[string]bool
 	reset bool
+	down  int // watchers whose connection is lost now
+}
+
+// setDown records that a watcher lost its connection (or got it back),
+// and reports a reset: changes were, or may have been, missed.
+func (sub *subscription) setDown(down bool) {
+	sub.mu.Lock()
+	if down {
+		sub.down++
+	} else {
+		sub.down--
+	}
+	sub.mu.Unlock()
+	sub.changed(nil, true)
 }
 
 // changed records changed frames, or a reset, and wakes the delivery.
@@ -152,11 +166,11 @@ func (sub *subscription) deliver() {
 		case <-sub.wake:
 		}
 		sub.mu.Lock()
-		ids, reset := sub.ids, sub.reset
+		ids, reset, lost := sub.ids, sub.reset, sub.down > 0
 		sub.ids, sub.seen, sub.reset = nil, nil, false
 		sub.mu.Unlock()
 		if reset {
-			sub.fn(driver.Change{Reset: true})
+			sub.fn(driver.Change{Reset: true, Lost: lost})
 		}
 		if len(ids) > 0 {
 			sub.fn(driver.Change{IDs: ids})
@@ -228,11 +242,11 @@ func (w *watcher) run() {
 		case <-w.lost:
 		}
 		w.conn.Close()
-		w.sub.changed(nil, true)
+		w.sub.setDown(true)
 		if !w.reconnect() {
 			return
 		}
-		w.sub.changed(nil, true) // changes in between were missed
+		w.sub.setDown(false) // changes in between were missed
 	}
 }
 
