@@ -10,7 +10,8 @@ import (
 
 // logCounter is the library's slog handler during a run: it counts
 // warnings and errors by message, for the report, and prints them on
-// standard error when verbose.
+// standard error: all of them when verbose, else the first of each
+// message.
 type logCounter struct {
 	verbose bool
 	mu      *sync.Mutex
@@ -28,8 +29,9 @@ func (h *logCounter) Handle(_ context.Context, r slog.Record) error {
 	key := r.Level.String() + " " + r.Message
 	h.mu.Lock()
 	h.counts[key]++
+	first := h.counts[key] == 1
 	h.mu.Unlock()
-	if h.verbose {
+	if h.verbose || first { // the first of each kind, with its attributes, says why
 		line := fmt.Sprintf("library: %s %s", r.Level, r.Message)
 		for _, a := range h.attrs {
 			line += " " + a.String()
