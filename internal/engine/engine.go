@@ -36,7 +36,10 @@ type Engine struct {
 	repl        *replicator   // writes on their way to the shared tiers
 	coh         *coherence    // which first-tier copies are known fresh
 	reconciled  atomic.Bool   // the first tier was compared with the shared tiers
-	hotMeasured atomic.Bool
+	hotMeasured atomic.Bool   // hot was measured by this process
+	// replMu keeps a replication batch and a move out of the first tier
+	// apart, so a batch read before a move never lands after it.
+	replMu sync.Mutex
 
 	// mu guards closed. Operations hold it for reading while they run, so
 	// Close waits for them.

@@ -72,6 +72,13 @@ type moveResult struct {
 func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res moveResult, err error) {
 	ctx, end := m.startOp(ctx, "move", "")
 	defer func() { end(End{Level: p.to.level, Tier: p.to.name, Frames: res.moved, Err: err}) }()
+	if p.from.level == 1 {
+		// The move copies the frames itself: no replication batch may
+		// land copies after it.
+		m.replMu.Lock()
+		defer m.replMu.Unlock()
+		m.repl.drop(ids)
+	}
 	recs, damaged, err := p.from.getSound(ctx, ids)
 	if err != nil {
 		return res, fmt.Errorf("read from %s: %w", p.from, err)

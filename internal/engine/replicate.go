@@ -106,6 +106,15 @@ func (r *replicator) length() int {
 	return len(r.pending)
 }
 
+// drop removes frames from the queue: a move takes them down itself.
+func (r *replicator) drop(ids []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		delete(r.pending, id)
+	}
+}
+
 func (r *replicator) has(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -161,6 +170,8 @@ func (m *Engine) flushReplication(ctx context.Context) error {
 // replicateBatch copies one batch of queued frames to the shared tiers.
 // Frames that could not be copied go back to the queue.
 func (m *Engine) replicateBatch(ctx context.Context) (err error) {
+	m.replMu.Lock()
+	defer m.replMu.Unlock()
 	batch := m.repl.take(replicationBatch)
 	if len(batch) == 0 {
 		return nil
