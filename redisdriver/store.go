@@ -90,7 +90,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("redisdriver: open: %w", err)
 	}
-	client, err := connect(ctx, o.ClientOption)
+	// No retries inside rueidis: the manager retries and trips breakers
+	// itself, on the driver's own time limits. (A command retried after a
+	// lost connection is also recycled while the lost connection's writer
+	// may still read it, which the race detector reports.)
+	opt := o.ClientOption
+	opt.DisableRetry = true
+	client, err := connect(ctx, opt)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("redisdriver: open: %w", ctx.Err())
