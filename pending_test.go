@@ -31,6 +31,8 @@ func init() { tier.Register("late", lateServer) }
 
 func TestManagerOpensWithALowerTierDownAndConnectsLater(t *testing.T) {
 	ctx := context.Background()
+	lateServer.up.Store(false) // down again, also when the test runs twice
+	t.Cleanup(func() { lateServer.up.Store(false) })
 	hot := memdriver.New(true)
 	m, err := tier.Open(ctx, tier.Config{ManualMaintenance: true, Tiers: []tier.TierSpec{
 		{Name: "hot", Tier: hot, Limits: tier.Limits{MaxFrames: 1}},
