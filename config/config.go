@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
-	"github.com/stackmemoryai/tier/redisdriver"
 )
 
 // Config is the spec's TierConfig: the `storage` object of
@@ -192,11 +191,6 @@ const (
 	DefaultRedisMaxAge     = 7 * 24 * time.Hour
 	DefaultRedisMaxSize    = 1 * GB
 )
-
-// DefaultRedisTimeout is redisdriver.DefaultTimeout.
-//
-// Deprecated: use redisdriver.DefaultTimeout, the one default.
-const DefaultRedisTimeout = redisdriver.DefaultTimeout
 
 // Default returns the spec's defaults: SQLite alone, LRU eviction,
 // background sync every minute, every limit and movement setting filled in.

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/stackmemoryai/tier"
-	"github.com/stackmemoryai/tier/config"
 	"github.com/stackmemoryai/tier/internal/faultproxy"
+	"github.com/stackmemoryai/tier/redisdriver"
 )
 
 // BenchmarkGetWithRedisDown measures what a down Redis adds to a Get that
@@ -38,7 +38,7 @@ func BenchmarkGetWithRedisDown(b *testing.B) {
 	for _, f := range faults {
 		b.Run("first-failure/"+f.name, func(b *testing.B) {
 			const cooldown = 20 * time.Millisecond
-			e := newEnv(b, envOptions{redisOnly: true, redisTimeout: config.DefaultRedisTimeout, cooldown: cooldown})
+			e := newEnv(b, envOptions{redisOnly: true, redisTimeout: redisdriver.DefaultTimeout, cooldown: cooldown})
 			f.inject(e.redisProxy)
 			id := tier.NewID()
 			var total time.Duration
@@ -57,7 +57,7 @@ func BenchmarkGetWithRedisDown(b *testing.B) {
 			b.ReportMetric(float64(total)/float64(b.N)/1e6, "ms/first-failure")
 		})
 		b.Run("breaker-open/"+f.name, func(b *testing.B) {
-			e := newEnv(b, envOptions{redisOnly: true, redisTimeout: config.DefaultRedisTimeout, cooldown: time.Hour})
+			e := newEnv(b, envOptions{redisOnly: true, redisTimeout: redisdriver.DefaultTimeout, cooldown: time.Hour})
 			f.inject(e.redisProxy)
 			id := tier.NewID()
 			if _, err := e.m.Get(ctx, id); !errors.Is(err, tier.ErrUnavailable) { // trips the breaker
@@ -74,7 +74,7 @@ func BenchmarkGetWithRedisDown(b *testing.B) {
 		})
 	}
 	b.Run("redis-up", func(b *testing.B) {
-		e := newEnv(b, envOptions{redisOnly: true, redisTimeout: config.DefaultRedisTimeout})
+		e := newEnv(b, envOptions{redisOnly: true, redisTimeout: redisdriver.DefaultTimeout})
 		id := tier.NewID()
 		b.ResetTimer()
 		start := time.Now()
