@@ -15,6 +15,17 @@ import (
 	"github.com/stackmemoryai/tier/driver"
 )
 
+// MaxFrameSize is the largest document the tier stores. A frame of an
+// upstream context.db is a row and its events and anchors; SQLite's
+// WebAssembly build works on several copies of a document at once within
+// its heap, so the limit is well below sqlitedriver's.
+const MaxFrameSize = 4 << 20
+
+// MaxFrameSize implements driver.SizeLimiter.
+func (s *Store) MaxFrameSize() int64 { return MaxFrameSize }
+
+var _ driver.SizeLimiter = (*Store)(nil)
+
 // Put stores rec as upstream rows unless the file holds the frame with a
 // greater Version (then it does nothing). The frame's events and anchors
 // become exactly those of the document: rows of the frame the document no
@@ -42,6 +53,9 @@ func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 	for i, rec := range recs {
 		if err := checkRecord(rec); err != nil {
 			return err
+		}
+		if len(rec.Data) > MaxFrameSize {
+			return invalid(rec.ID, "document is %d bytes, more than the %d a context.db frame may hold", len(rec.Data), MaxFrameSize)
 		}
 		r, err := s.layout.rowsOf(rec)
 		if err != nil {
