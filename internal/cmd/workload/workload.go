@@ -346,7 +346,11 @@ func (w *workload) checkedGet(ctx context.Context, e *entry) (tier.Frame, string
 				kind = "notfound-within-bound" // not replicated yet
 			} else {
 				kind = "notfound-existing"
-				w.c.sample(fmt.Sprintf("Get %s (frame %d, rev %d): %v", e.id, e.idx, rev0, err))
+				how := ""
+				if a, ok := e.ackOf(0); ok && w.bound > 0 {
+					how = fmt.Sprintf(" on machine %d, put on machine %d %s before", w.machine, a.machine, start.Sub(a.at).Round(time.Millisecond))
+				}
+				w.c.sample(fmt.Sprintf("Get %s (frame %d, rev %d)%s: %v", e.id, e.idx, rev0, how, err))
 			}
 		}
 		return f, kind, d
