@@ -20,9 +20,8 @@ import (
 // SyncInterval says, while the tiers fit. While a tier is over its limits
 // (writes since the last cycle, or more than a cycle could move), the
 // loop runs again as soon as its duty cycle allows, and the duty cycle
-// grows with the overage, from cpuBudget up to catchUpBudget for a tier
-// twice over its limit or more: it works in proportion to the overage
-// until the tier is back.
+// grows with the overage (see dutyFor): it works in proportion to the
+// overage until the tier is back.
 const (
 	moveBatchSize     = 200
 	maxFramesPerCycle = 5000
@@ -42,7 +41,7 @@ func (m *Engine) maintainLoop(ctx context.Context) {
 	// The first cycle comes soon: it replicates what a previous process
 	// left unreplicated.
 	wait := min(m.cfg.SyncInterval, firstCycleAfter)
-	minWait := time.Duration(0)
+	var took time.Duration // of the last cycle
 	for {
 		timer := time.NewTimer(wait)
 		select {
@@ -52,11 +51,13 @@ func (m *Engine) maintainLoop(ctx context.Context) {
 		case <-timer.C:
 		case <-m.wake:
 			timer.Stop()
-			// Over a limit: run now, but within the duty cycle.
+			// Over a limit: run as soon as the duty cycle the overage
+			// allows.
+			over := overShare(m.hot.get(), m.chain[0].limits)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(minWait):
+			case <-time.After(time.Duration(float64(took) / dutyFor(over))):
 			}
 		}
 		start := time.Now()
@@ -64,20 +65,30 @@ func (m *Engine) maintainLoop(ctx context.Context) {
 		if err != nil && ctx.Err() == nil && !errors.Is(err, ErrBusy) {
 			m.log.Warn("maintenance cycle failed", "err", err)
 		}
-		took := time.Since(start)
+		took = time.Since(start)
 		m.stats.background(took)
-		duty := cpuBudget
+		wait = max(m.cfg.SyncInterval, time.Duration(float64(took)/cpuBudget))
 		if rep.overage > 0 {
-			duty = min(catchUpBudget, cpuBudget+rep.overage*(catchUpBudget-cpuBudget))
-		}
-		minWait = time.Duration(float64(took) / duty)
-		wait = max(m.cfg.SyncInterval, minWait)
-		if rep.overage > 0 {
-			wait = minWait
+			wait = time.Duration(float64(took) / dutyFor(rep.overage))
 			m.log.Debug("tiers over their limits; catching up", "demoted", rep.Demoted, "overage", rep.overage, "next_in", wait)
 		}
 	}
 }
+
+// dutyFor is the share of a core the loop may use while a tier is over
+// its limits by over (a share of the limit): cpuBudget when it fits,
+// growing in proportion to the overage up to catchUpBudget at fullCatchUp
+// over the limit. The faster writes push the tier over, the more often
+// the loop runs, so the overage settles at a few percent.
+func dutyFor(over float64) float64 {
+	if over <= 0 {
+		return cpuBudget
+	}
+	return cpuBudget + min(over/fullCatchUp, 1)*(catchUpBudget-cpuBudget)
+}
+
+// fullCatchUp is the overage at which the loop runs at catchUpBudget.
+const fullCatchUp = 0.25
 
 // MaintenanceReport says what a maintenance cycle did.
 type MaintenanceReport struct {
