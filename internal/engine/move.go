@@ -167,24 +167,34 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 }
 
 // splitInPlace separates the records every target already holds, at their
-// version with the same checksum (or newer), from the others. It compares
-// metadata only where the tiers can report it (driver.MetaGetter).
+// version with the same checksum (or newer), from the others. A record of
+// which a durable target holds a newer version (another machine wrote the
+// frame since) counts as placed too: the newer version is the frame, the
+// record is superseded, and copying it would only put an older version
+// into a tier that lacks the frame. It compares metadata only where the
+// tiers can report it (driver.MetaGetter).
 func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []driver.Record) (placed, rest []driver.Record, err error) {
 	ids := journalIDs(recs)
 	count := make(map[string]int, len(recs))
+	superseded := make(map[string]bool)
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
 			return nil, nil, fmt.Errorf("look up copies in %s: %w", t, err)
 		}
 		for _, r := range recs {
-			if mt, ok := metas[r.ID]; ok && covers(mt, r.Meta) {
+			mt, ok := metas[r.ID]
+			if ok && covers(mt, r.Meta) {
 				count[r.ID]++
+			}
+			if ok && t.h().durable && mt.Version > r.Version {
+				superseded[r.ID] = true
+				m.clock.observe(mt.Version)
 			}
 		}
 	}
 	for _, r := range recs {
-		if count[r.ID] == len(targets) {
+		if count[r.ID] == len(targets) || superseded[r.ID] {
 			placed = append(placed, r)
 		} else {
 			rest = append(rest, r)

@@ -195,6 +195,12 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		return err
 	}
 	recs = m.withoutDeleted(recs)
+	// What the shared tiers hold already, or hold newer, is not written.
+	read := recs
+	_, recs, err = m.splitInPlace(ctx, p.targets(), recs)
+	if err != nil {
+		return err
+	}
 	m.compressOnce(recs, p.to, p.also)
 	var copyErr error
 	for _, t := range p.targets() {
@@ -206,7 +212,7 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	// made (Delete removes the copies it can see; these may have landed
 	// after), as a move does; also when a target failed after others
 	// took the copies.
-	kept := recs[:0]
+	kept := make([]driver.Record, 0, len(recs))
 	for _, r := range recs {
 		unlock := m.locks.lock(r.ID)
 		if m.isDeleted(r.ID, r.Version) {
@@ -216,16 +222,26 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		}
 		unlock()
 	}
-	recs = kept
 	if copyErr != nil {
 		return copyErr
 	}
-	now := m.now()
-	shared := make(map[string]uint64, len(recs))
+	gone := make(map[string]bool)
 	for _, r := range recs {
+		gone[r.ID] = true
+	}
+	for _, r := range kept {
+		delete(gone, r.ID)
+	}
+	now := m.now()
+	shared := make(map[string]uint64, len(read))
+	for _, r := range read {
+		if gone[r.ID] {
+			continue
+		}
 		shared[r.ID] = r.Version
 		m.repl.lag.observe(now.Sub(batch[r.ID]))
 	}
+	recs = kept
 	if err := m.state.MarkShared(context.WithoutCancel(ctx), shared); err != nil {
 		m.log.Debug("replicated versions not recorded", "err", err)
 	}
