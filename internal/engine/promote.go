@@ -84,8 +84,9 @@ func (p *promoter) forget(id string) {
 }
 
 // promote copies a frame read from a lower tier back to the first tier.
-// The lower durable copy stays, so demoting the frame again costs no
-// rewrite while it is unchanged. The copy is conditional on version: if
+// The lower copies stay (the durable one, and the cache's, which other
+// machines share), so demoting the frame again is a local delete while it
+// is unchanged. The copy is conditional on version: if
 // the frame was written meanwhile, the newer version in the first tier
 // wins.
 func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
@@ -116,10 +117,4 @@ func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 	m.promoter.forget(rec.ID)
 	moved = 1
 	m.log.Debug("promoted frame", "frame", rec.ID, "from", from.name)
-	if !from.h().durable {
-		// A cache copy has done its job once the frame is back on top.
-		if err := from.delete(ctx, rec.ID, rec.Version); err != nil {
-			m.log.Debug("cannot drop cache copy after promotion", "frame", rec.ID, "err", err)
-		}
-	}
 }
