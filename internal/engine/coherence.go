@@ -198,6 +198,9 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta) (stale ma
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
+			if !t.h().durable {
+				continue // the durable tier below decides alone
+			}
 			return nil, err
 		}
 		for id, mt := range metas {

@@ -195,16 +195,31 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		return err
 	}
 	recs = m.withoutDeleted(recs)
-	// What the shared tiers hold already, or hold newer, is not written.
+	// Each shared tier gets what it lacks, the durable one first: at no
+	// time is the cache the only holder. A copy older than the durable
+	// tier's (another machine wrote the frame since) is written nowhere.
 	read := recs
-	_, recs, err = m.splitInPlace(ctx, p.targets(), recs)
-	if err != nil {
-		return err
-	}
 	m.compressOnce(recs, p.to, p.also)
+	superseded := map[string]bool{}
 	var copyErr error
 	for _, t := range p.targets() {
-		if copyErr = t.putMany(ctx, recs); copyErr != nil {
+		have, err := t.metas(ctx, ids)
+		if err != nil {
+			copyErr = err
+			break
+		}
+		var todo []driver.Record
+		for _, r := range recs {
+			mt, ok := have[r.ID]
+			if ok && t.h().durable && mt.Version > r.Version {
+				superseded[r.ID] = true
+				m.clock.observe(mt.Version)
+			}
+			if !superseded[r.ID] && (!ok || !covers(mt, r.Meta)) {
+				todo = append(todo, r)
+			}
+		}
+		if copyErr = t.putMany(ctx, todo); copyErr != nil {
 			break // the tiers written so far keep their copies
 		}
 	}
