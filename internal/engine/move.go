@@ -167,16 +167,20 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 }
 
 // splitInPlace separates the records every target already holds, at their
-// version with the same checksum (or newer), from the others. A record of
-// which a durable target holds a newer version (another machine wrote the
-// frame since) counts as placed too: the newer version is the frame, the
-// record is superseded, and copying it would only put an older version
-// into a tier that lacks the frame. It compares metadata only where the
+// version with the same checksum (or newer), from the others. A record the
+// durable target shows superseded (supersededBelow: updated or deleted on
+// another machine) counts as placed too: copying it would only put an
+// older version, or a deleted frame, back into the shared tiers; dropping
+// the source is what is left to do. It compares metadata only where the
 // tiers can report it (driver.MetaGetter).
 func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []driver.Record) (placed, rest []driver.Record, err error) {
 	ids := journalIDs(recs)
 	count := make(map[string]int, len(recs))
 	superseded := make(map[string]bool)
+	shared, err := m.state.SharedVersions(ctx, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("state store: %w", err)
+	}
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
@@ -187,9 +191,8 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 			if ok && covers(mt, r.Meta) {
 				count[r.ID]++
 			}
-			if ok && t.h().durable && mt.Version > r.Version {
+			if t.h().durable && m.supersededBelow(r.Meta, mt, ok, shared[r.ID]) {
 				superseded[r.ID] = true
-				m.clock.observe(mt.Version)
 			}
 		}
 	}
@@ -201,6 +204,23 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 		}
 	}
 	return placed, rest, nil
+}
+
+// supersededBelow reports whether the durable tier's answer for a frame
+// (below, held) shows the copy mine superseded: the tier holds a newer
+// version (another machine wrote the frame since), or it no longer holds
+// a frame it was known to hold at mine's version or later (sharedUpTo,
+// from the state store: another machine deleted it). Such a copy is
+// written nowhere and leaves the first tier.
+func (m *Engine) supersededBelow(mine, below driver.Meta, held bool, sharedUpTo uint64) bool {
+	if held {
+		if below.Version > mine.Version {
+			m.clock.observe(below.Version)
+			return true
+		}
+		return false
+	}
+	return sharedUpTo > 0 && sharedUpTo >= mine.Version && !m.repl.has(mine.ID)
 }
 
 // covers reports whether a copy described by have stands for the copy

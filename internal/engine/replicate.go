@@ -200,6 +200,10 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	// tier's (another machine wrote the frame since) is written nowhere.
 	read := recs
 	m.compressOnce(recs, p.to, p.also)
+	shared, err := m.state.SharedVersions(ctx, ids)
+	if err != nil {
+		return err
+	}
 	superseded := map[string]bool{}
 	var copyErr error
 	for _, t := range p.targets() {
@@ -211,9 +215,8 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		var todo []driver.Record
 		for _, r := range recs {
 			mt, ok := have[r.ID]
-			if ok && t.h().durable && mt.Version > r.Version {
+			if t.h().durable && m.supersededBelow(r.Meta, mt, ok, shared[r.ID]) {
 				superseded[r.ID] = true
-				m.clock.observe(mt.Version)
 			}
 			if !superseded[r.ID] && (!ok || !covers(mt, r.Meta)) {
 				todo = append(todo, r)
@@ -222,7 +225,19 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		if copyErr = t.putMany(ctx, todo); copyErr != nil {
 			break // the tiers written so far keep their copies
 		}
+		if t.h().durable {
+			// Known shared from now on: if the frame disappears from
+			// this tier, another machine deleted it.
+			held := make(map[string]uint64, len(todo))
+			for _, r := range todo {
+				held[r.ID] = r.Version
+			}
+			if err := m.state.MarkShared(context.WithoutCancel(ctx), held); err != nil {
+				m.log.Debug("replicated versions not recorded", "err", err)
+			}
+		}
 	}
+	m.dropSuperseded(ctx, recs, superseded)
 	// A frame deleted while it was being copied loses the copies just
 	// made (Delete removes the copies it can see; these may have landed
 	// after), as a move does; also when a target failed after others
@@ -248,16 +263,16 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		delete(gone, r.ID)
 	}
 	now := m.now()
-	shared := make(map[string]uint64, len(read))
+	held := make(map[string]uint64, len(read))
 	for _, r := range read {
-		if gone[r.ID] {
+		if gone[r.ID] || superseded[r.ID] {
 			continue
 		}
-		shared[r.ID] = r.Version
+		held[r.ID] = r.Version
 		m.repl.lag.observe(now.Sub(batch[r.ID]))
 	}
 	recs = kept
-	if err := m.state.MarkShared(context.WithoutCancel(ctx), shared); err != nil {
+	if err := m.state.MarkShared(context.WithoutCancel(ctx), held); err != nil {
 		m.log.Debug("replicated versions not recorded", "err", err)
 	}
 	m.stats.add("replicated", int64(len(recs)))
@@ -309,4 +324,26 @@ func (m *Engine) noteShared(ctx context.Context, r driver.Record) {
 		m.log.Debug("shared version not recorded", "frame", r.ID, "err", err)
 	}
 	m.markFresh(r.ID)
+}
+
+// dropSuperseded removes from the first tier the copies another machine
+// updated or deleted in the shared tiers since they were written here.
+func (m *Engine) dropSuperseded(ctx context.Context, recs []driver.Record, superseded map[string]bool) {
+	for _, r := range recs {
+		if !superseded[r.ID] {
+			continue
+		}
+		unlock := m.locks.lock(r.ID)
+		err := m.chain[0].delete(ctx, r.ID, r.Version)
+		unlock()
+		if err != nil {
+			continue // the next revalidation or move drops it
+		}
+		m.coh.forget(r.ID)
+		m.up.remove(r.ID)
+		m.coh.dropped.Add(1)
+		if err := m.state.ForgetShared(ctx, []string{r.ID}); err != nil {
+			m.log.Debug("shared version not forgotten", "frame", r.ID, "err", err)
+		}
+	}
 }
