@@ -144,6 +144,10 @@ func (m *Engine) Close() error {
 	m.stopBackground()
 	ctx, cancel := context.WithTimeout(context.Background(), closeFlushWithin)
 	defer cancel()
+	// Postponed deletes go out now if their tiers are back: another
+	// machine may otherwise read a deleted frame from a shared tier until
+	// a process of this state file replays them.
+	m.replayOutbox(ctx)
 	if m.replicates() {
 		if err := m.flushReplication(ctx); err != nil {
 			// The first tier keeps every frame; the next process's first
