@@ -65,8 +65,9 @@ type Config struct {
 	// probe through. Default tier.DefaultBreakerCooldown (2s).
 	BreakerCooldown Duration
 	// MaxFrameSize is storage.maxFrameSize, the largest document Put
-	// accepts. Default tier.DefaultMaxFrameSize (16 MiB); it may not
-	// exceed what a tier of the chain holds (pgdriver.MaxFrameSize).
+	// accepts. Default (0): tier.DefaultMaxFrameSize (16 MiB), or the
+	// smallest limit of the chain's tiers when one holds less (a
+	// context.db: 4 MiB); a larger value than a tier holds is refused.
 	MaxFrameSize ByteSize
 	// StatePath is storage.statePath, the file of the manager's own
 	// bookkeeping (move journal, outbox, mover lease, statistics). Default:
@@ -220,7 +221,6 @@ func (c *Config) fillDefaults() {
 	}
 	setIfZero(&c.SyncInterval, Duration(tier.DefaultSyncInterval))
 	setIfZero(&c.BreakerCooldown, Duration(tier.DefaultBreakerCooldown))
-	setIfZero(&c.MaxFrameSize, tier.DefaultMaxFrameSize)
 }
 
 func setIfZero[T comparable](p *T, v T) {

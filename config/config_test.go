@@ -65,7 +65,7 @@ func TestDefaultIsSQLiteAloneWithTheSpecLimits(t *testing.T) {
 		t.Errorf("tier 1 limits = %+v, want %+v", tc.Tiers[0].Limits, want)
 	}
 	if tc.EvictionStrategy != tier.LRU || tc.ManualMaintenance || tc.SyncInterval != time.Minute ||
-		tc.PromotionThreshold != tier.DefaultPromotionThreshold || tc.MaxFrameSize != tier.DefaultMaxFrameSize {
+		tc.PromotionThreshold != tier.DefaultPromotionThreshold || tc.MaxFrameSize != 0 {
 		t.Errorf("movement defaults = %+v", tc)
 	}
 	home, _ := os.UserHomeDir()

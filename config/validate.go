@@ -123,8 +123,8 @@ func (c *Config) checkValues(p *problems) {
 		p.add("storage.policies.syncInterval", "must be at least 1s")
 	}
 	notNegative("storage.breakerCooldown", c.BreakerCooldown)
-	if c.MaxFrameSize < 2 {
-		p.add("storage.maxFrameSize", "must be at least 2 bytes")
+	if c.MaxFrameSize != 0 && c.MaxFrameSize < 2 {
+		p.add("storage.maxFrameSize", "must be at least 2 bytes (or 0: what every tier of the chain holds)")
 	}
 }
 
