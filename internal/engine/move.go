@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -181,9 +182,16 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 	if err != nil {
 		return nil, nil, fmt.Errorf("state store: %w", err)
 	}
+	need := len(targets)
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
+			if !t.h().durable && errors.Is(err, ErrUnavailable) && len(targets) > 1 {
+				// A cache that is down is not needed for a frame to
+				// leave: the durable copy is what keeps it.
+				need--
+				continue
+			}
 			return nil, nil, fmt.Errorf("look up copies in %s: %w", t, err)
 		}
 		for _, r := range recs {
@@ -197,7 +205,7 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 		}
 	}
 	for _, r := range recs {
-		if count[r.ID] == len(targets) || superseded[r.ID] {
+		if count[r.ID] >= need || superseded[r.ID] {
 			placed = append(placed, r)
 		} else {
 			rest = append(rest, r)
