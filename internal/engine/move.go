@@ -139,6 +139,11 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 		m.abandon(ctx, p.from.level, recs)
 		return res, err
 	}
+	if p.also != nil && len(verified) < len(recs) {
+		// Frames the durable tier lost between copy and verify were
+		// deleted on another machine: their cache copies go too.
+		m.undoDeletedMeanwhile(ctx, p, unverified(recs, verified), map[string]bool{})
+	}
 	res.skipped += len(recs) - len(verified)
 	ids = ids[:0]
 	for _, r := range verified {

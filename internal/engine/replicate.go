@@ -237,6 +237,11 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 			}
 		}
 	}
+	if copyErr == nil && p.also != nil {
+		// A delete on another machine between the durable write and the
+		// cache's would leave the frame in the cache: look again.
+		m.undoDeletedMeanwhile(ctx, p, recs, superseded)
+	}
 	m.dropSuperseded(ctx, recs, superseded)
 	// A frame deleted while it was being copied loses the copies just
 	// made (Delete removes the copies it can see; these may have landed
@@ -344,6 +349,35 @@ func (m *Engine) dropSuperseded(ctx context.Context, recs []driver.Record, super
 		m.coh.dropped.Add(1)
 		if err := m.state.ForgetShared(ctx, []string{r.ID}); err != nil {
 			m.log.Debug("shared version not forgotten", "frame", r.ID, "err", err)
+		}
+	}
+}
+
+// undoDeletedMeanwhile asks the durable tier again about frames just
+// copied to it and to the cache above it: one it no longer holds was
+// deleted on another machine meanwhile (deletes reach the durable tiers
+// before the caches), so the cache's copy goes, and the first tier's
+// copy is superseded.
+func (m *Engine) undoDeletedMeanwhile(ctx context.Context, p plan, recs []driver.Record, superseded map[string]bool) {
+	var ids []string
+	for _, r := range recs {
+		if !superseded[r.ID] {
+			ids = append(ids, r.ID)
+		}
+	}
+	have, err := p.also.metas(ctx, ids)
+	if err != nil {
+		return // the next revalidation of these frames decides
+	}
+	for _, r := range recs {
+		if superseded[r.ID] {
+			continue
+		}
+		if _, ok := have[r.ID]; !ok {
+			superseded[r.ID] = true
+			if err := p.to.delete(ctx, r.ID, r.Version); err != nil {
+				m.log.Debug("copy of a frame deleted elsewhere not removed from the cache", "frame", r.ID, "err", err)
+			}
 		}
 	}
 }

@@ -98,7 +98,10 @@ func (m *Engine) Delete(ctx context.Context, id string) error {
 	m.gone.set(id, upTo)
 	var failed []int
 	var errs []error
-	for _, l := range m.chain[1:] {
+	// The durable tiers first, then the caches: a copy another machine
+	// writes to a cache after it checked the durable tier still held the
+	// frame is then removed by this delete, or seen gone by that machine.
+	for _, l := range durableFirst(m.chain[1:]) {
 		if err := l.delete(ctx, id, upTo); err != nil {
 			failed = append(failed, l.level)
 			errs = append(errs, &FrameError{Op: "delete", Tier: l.name, FrameID: id, Err: err})
@@ -119,4 +122,21 @@ func (m *Engine) Delete(ctx context.Context, id string) error {
 	}
 	m.log.Warn("delete postponed until the tier returns", "frame", id, "err", errors.Join(errs...))
 	return nil
+}
+
+// durableFirst returns the tiers, durable ones first, each group in chain
+// order.
+func durableFirst(tiers []*link) []*link {
+	out := make([]*link, 0, len(tiers))
+	for _, l := range tiers {
+		if l.h().durable {
+			out = append(out, l)
+		}
+	}
+	for _, l := range tiers {
+		if !l.h().durable {
+			out = append(out, l)
+		}
+	}
+	return out
 }
