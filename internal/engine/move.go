@@ -188,13 +188,21 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 		return nil, nil, fmt.Errorf("state store: %w", err)
 	}
 	need := len(targets)
+	var down []*link
+	defer func() {
+		if err == nil && len(down) > 0 && len(placed) > 0 {
+			m.dropStaleLater(ctx, down, placed)
+		}
+	}()
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
 			if !t.h().durable && errors.Is(err, ErrUnavailable) && len(targets) > 1 {
 				// A cache that is down is not needed for a frame to
-				// leave: the durable copy is what keeps it.
+				// leave: the durable copy is what keeps it. Older copies
+				// the cache may hold are removed when it returns.
 				need--
+				down = append(down, t)
 				continue
 			}
 			return nil, nil, fmt.Errorf("look up copies in %s: %w", t, err)
@@ -217,6 +225,22 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 		}
 	}
 	return placed, rest, nil
+}
+
+// dropStaleLater records in the outbox that the tiers (caches that could
+// not be asked) must drop their copies older than recs when they return:
+// left there, an older copy would sit above the newer one and be served
+// first.
+func (m *Engine) dropStaleLater(ctx context.Context, tiers []*link, recs []driver.Record) {
+	var later []state.Change
+	for _, l := range tiers {
+		for _, r := range recs {
+			later = append(later, state.Change{Level: l.level, Op: state.OpDropStale, FrameID: r.ID, Version: r.Version - 1})
+		}
+	}
+	if err := m.state.Enqueue(context.WithoutCancel(ctx), later); err != nil {
+		m.log.Warn("cannot record removal of older copies", "err", err)
+	}
 }
 
 // supersededBelow reports whether the durable tier's answer for a frame
