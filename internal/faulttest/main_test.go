@@ -11,5 +11,5 @@ import (
 // a server that refused it as a goroutine that sleeps up to a second and
 // then finds its client closed; it ends on its own, so it is not a leak.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/redis/rueidis.(*call).DelayDo.func1"))
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/rueidis.(*call).DelayDo.func1"))
 }
