@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"context"
 	"time"
 
 	"github.com/stackmemoryai/tier/internal/engine"
@@ -21,4 +22,9 @@ func SetClock(m *Manager, now func() time.Time) { engine.SetClock(m.e, now) }
 // until release is closed.
 func HoldLease(m *Manager, started chan<- struct{}, release <-chan struct{}) {
 	engine.HoldLease(m.e, started, release)
+}
+
+// FlushReplication replicates what m has queued.
+func FlushReplication(ctx context.Context, m *Manager) error {
+	return engine.FlushReplication(ctx, m.e)
 }

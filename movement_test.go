@@ -163,6 +163,11 @@ func TestFrameReadOftenComesBackToTierOne(t *testing.T) {
 	if _, ok := held(t, peek[2], a.ID); !ok {
 		t.Fatal("setup: the first frame did not reach tier 3")
 	}
+	// Tier 1 is full: the promotion makes room by evicting its frame,
+	// which needs that frame's copy below.
+	if err := tier.FlushReplication(ctx, m); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 3 {
 		if got := mustGet(t, m, a.ID); got.Level != 3 && i < 2 {
 			t.Fatalf("read %d served from tier %d, want 3 before promotion", i+1, got.Level)
@@ -186,6 +191,11 @@ func TestRecentlyPromotedFrameIsNotDemotedAgain(t *testing.T) {
 	a := mustPut(t, m, frame("p", "", 1))
 	mustPut(t, m, frame("p", "", 2))
 	if _, err := m.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Tier 1 is full: the promotion makes room by evicting its frame,
+	// which needs that frame's copy below.
+	if err := tier.FlushReplication(ctx, m); err != nil {
 		t.Fatal(err)
 	}
 	mustGet(t, m, a.ID) // promotes (threshold 1), in the background

@@ -79,7 +79,10 @@ func connect(ctx context.Context, open func(context.Context) (driver.Tier, error
 	cctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
 	defer cancel()
 	t, err := open(cctx)
-	if err != nil && ctx.Err() == nil && cctx.Err() != nil && !errors.Is(err, driver.ErrUnavailable) {
+	// The caller's ctx still runs: a deadline that ended the open is ours
+	// (or a driver's own), so the tier is unreachable, not refused.
+	ours := cctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)
+	if err != nil && ctx.Err() == nil && ours && !errors.Is(err, driver.ErrUnavailable) {
 		err = fmt.Errorf("%w: no answer within %s: %w", driver.ErrUnavailable, ConnectTimeout, err)
 	}
 	return t, err

@@ -51,3 +51,7 @@ func (m *Engine) startOp(ctx context.Context, op, frameID string) (context.Conte
 	}
 	return m.cfg.Hooks.Start(ctx, op, frameID)
 }
+
+// FlushReplication replicates what e has queued, for tests that need the
+// first tier's frames to be in place below.
+func FlushReplication(ctx context.Context, e *Engine) error { return e.flushReplication(ctx) }
