@@ -36,8 +36,8 @@ func servicesFile(t *testing.T, dir, prefix string) (body, pgURL string) {
   "storage": {
     "tiers": {
       "sqlite": {"path": %q, "maxFrames": 100, "maxSize": "10MB", "maxAge": "12h"},
-      "redis": {"enabled": true, "connectionString": %q, "keyPrefix": %q, "ttl": 600, "maxSize": "2MB", "maxAge": "2d"},
-      "postgres": {"enabled": true, "connectionString": %q, "compressionLevel": 0, "retentionDays": 30}
+      "redis": {"enabled": true, "connectionString": %q, "keyPrefix": %q, "ttl": 600, "maxSize": "2MB", "maxAge": "2d", "timeout": "5s"},
+      "postgres": {"enabled": true, "connectionString": %q, "compressionLevel": 0, "retentionDays": 30, "timeout": "5s"}
     },
     "policies": {"evictionStrategy": "lru", "backgroundSync": false}
   }
