@@ -30,6 +30,7 @@ type coherence struct {
 
 	mu    sync.Mutex
 	fresh map[string]uint64 // frame -> epoch it was validated in
+	named map[string]bool   // frames a change notification named since
 	live  map[int]bool      // level -> subscription up
 
 	invalidations atomic.Int64
@@ -38,7 +39,7 @@ type coherence struct {
 }
 
 func newCoherence() *coherence {
-	c := &coherence{fresh: map[string]uint64{}, live: map[int]bool{}}
+	c := &coherence{fresh: map[string]uint64{}, named: map[string]bool{}, live: map[int]bool{}}
 	c.epoch.Store(1)
 	return c
 }
@@ -59,13 +60,40 @@ func (c *coherence) mark(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.fresh[id] = c.epoch.Load()
+	delete(c.named, id)
 }
+
+// name records that a change notification named the frames: they may
+// have been updated or deleted elsewhere.
+func (c *coherence) name(ids []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		delete(c.fresh, id)
+		if len(c.named) < maxNamed {
+			c.named[id] = true
+		}
+	}
+}
+
+// wasNamed reports whether a notification named the frame since it was
+// last known fresh.
+func (c *coherence) wasNamed(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.named[id]
+}
+
+// maxNamed bounds the frames remembered as named; past it a deletion
+// elsewhere waits for the next notification of the frame.
+const maxNamed = 100000
 
 func (c *coherence) forget(ids ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
 		delete(c.fresh, id)
+		delete(c.named, id)
 	}
 }
 
@@ -148,7 +176,7 @@ func (m *Engine) onChange(l *link, c driver.Change) {
 	if len(c.IDs) == 0 {
 		return
 	}
-	m.coh.forget(c.IDs...)
+	m.coh.name(c.IDs)
 	m.coh.invalidations.Add(int64(len(c.IDs)))
 	ids := append([]string(nil), c.IDs...)
 	m.goBackground(func(ctx context.Context) {
@@ -160,7 +188,7 @@ func (m *Engine) onChange(l *link, c driver.Change) {
 		for _, mt := range recs {
 			copies = append(copies, mt)
 		}
-		_, _ = m.revalidate(ctx, copies)
+		_, _ = m.revalidate(ctx, copies, true)
 	})
 }
 
@@ -168,7 +196,7 @@ func (m *Engine) onChange(l *link, c driver.Change) {
 // batches.
 func (m *Engine) revalidateAll(ctx context.Context) {
 	err := m.chain[0].eachFrame(ctx, listFilter{}, func(metas []driver.Meta) error {
-		_, err := m.revalidate(ctx, metas)
+		_, err := m.revalidate(ctx, metas, false)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
@@ -177,11 +205,12 @@ func (m *Engine) revalidateAll(ctx context.Context) {
 }
 
 // revalidate compares first-tier copies with the shared tiers. A copy the
-// shared tiers hold in a newer version, or that they no longer hold though
-// they held its version (deleted on another machine), is dropped from the
-// first tier, and returned in stale. The others are fresh. When a shared
+// shared tiers hold in a newer version is dropped from the first tier and
+// returned in stale; so is one they no longer hold though they held its
+// version, when notified says a change notification named it (deleted on
+// another machine). The others are fresh. When a shared
 // tier cannot be asked, nothing is concluded and the error is returned.
-func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta) (stale map[string]bool, err error) {
+func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified bool) (stale map[string]bool, err error) {
 	hot := m.chain[0]
 	p, _, ok := m.planMove(hot, 2)
 	if !ok || len(copies) == 0 {
@@ -224,8 +253,13 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta) (stale ma
 		switch {
 		case held && v > c.Version:
 			stale[c.ID] = true // updated on another machine
-		case !durable[c.ID] && shared[c.ID] >= c.Version && shared[c.ID] > 0 && !m.repl.has(c.ID):
-			stale[c.ID] = true // deleted on another machine
+		case (notified || m.coh.wasNamed(c.ID)) && !durable[c.ID] && shared[c.ID] >= c.Version && shared[c.ID] > 0 && !m.repl.has(c.ID):
+			// Deleted on another machine: a notification named the frame
+			// and the durable tier no longer holds the version it held.
+			// Without that evidence a missing frame is not taken as
+			// deleted (a restored or replaced database must not make the
+			// first tier drop frames it alone holds).
+			stale[c.ID] = true
 		default:
 			if m.coh.epoch.Load() == epoch {
 				m.coh.mark(c.ID)
@@ -262,7 +296,7 @@ func (m *Engine) checkFresh(ctx context.Context, rec driver.Record) bool {
 	if !m.coh.enabled.Load() || m.coh.isFresh(rec.ID) {
 		return true
 	}
-	stale, err := m.revalidate(ctx, []driver.Meta{rec.Meta})
+	stale, err := m.revalidate(ctx, []driver.Meta{rec.Meta}, false)
 	if err != nil {
 		m.log.Debug("copy served without revalidation: the shared tiers cannot be asked", "frame", rec.ID, "err", err)
 		return true

@@ -174,19 +174,14 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 
 // splitInPlace separates the records every target already holds, at their
 // version with the same checksum (or newer), from the others. A record the
-// durable target shows superseded (supersededBelow: updated or deleted on
-// another machine) counts as placed too: copying it would only put an
-// older version, or a deleted frame, back into the shared tiers; dropping
-// the source is what is left to do. It compares metadata only where the
+// durable target shows superseded (supersededBelow: updated on another
+// machine) counts as placed too: copying it would only put an older
+// version into the shared tiers; dropping the source is what is left. It compares metadata only where the
 // tiers can report it (driver.MetaGetter).
 func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []driver.Record) (placed, rest []driver.Record, err error) {
 	ids := journalIDs(recs)
 	count := make(map[string]int, len(recs))
 	superseded := make(map[string]bool)
-	shared, err := m.state.SharedVersions(ctx, ids)
-	if err != nil {
-		return nil, nil, fmt.Errorf("state store: %w", err)
-	}
 	need := len(targets)
 	var down []*link
 	defer func() {
@@ -212,7 +207,7 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 			if ok && covers(mt, r.Meta) {
 				count[r.ID]++
 			}
-			if t.h().durable && m.supersededBelow(r.Meta, mt, ok, shared[r.ID]) {
+			if t.h().durable && m.supersededBelow(r.Meta, mt, ok) {
 				superseded[r.ID] = true
 			}
 		}
@@ -243,21 +238,19 @@ func (m *Engine) dropStaleLater(ctx context.Context, tiers []*link, recs []drive
 	}
 }
 
-// supersededBelow reports whether the durable tier's answer for a frame
-// (below, held) shows the copy mine superseded: the tier holds a newer
-// version (another machine wrote the frame since), or it no longer holds
-// a frame it was known to hold at mine's version or later (sharedUpTo,
-// from the state store: another machine deleted it). Such a copy is
-// written nowhere and leaves the first tier.
-func (m *Engine) supersededBelow(mine, below driver.Meta, held bool, sharedUpTo uint64) bool {
-	if held {
-		if below.Version > mine.Version {
-			m.clock.observe(below.Version)
-			return true
-		}
-		return false
+// supersededBelow reports whether the durable tier holds a newer version
+// of the frame than mine (another machine wrote it since): such a copy is
+// written nowhere and leaves the first tier. A frame the durable tier does
+// not hold is never taken as deleted here, even when it was known to hold
+// it: a database restored or replaced would otherwise make the first tier
+// drop frames it alone still holds. Deletes made elsewhere are acted on
+// when a change notification names the frame (see revalidate).
+func (m *Engine) supersededBelow(mine, below driver.Meta, held bool) bool {
+	if held && below.Version > mine.Version {
+		m.clock.observe(below.Version)
+		return true
 	}
-	return sharedUpTo > 0 && sharedUpTo >= mine.Version && !m.repl.has(mine.ID)
+	return false
 }
 
 // covers reports whether a copy described by have stands for the copy

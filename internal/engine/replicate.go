@@ -200,10 +200,6 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	// tier's (another machine wrote the frame since) is written nowhere.
 	read := recs
 	m.compressOnce(recs, p.to, p.also)
-	shared, err := m.state.SharedVersions(ctx, ids)
-	if err != nil {
-		return err
-	}
 	superseded := map[string]bool{}
 	var copyErr error
 	for _, t := range p.targets() {
@@ -215,7 +211,7 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		var todo []driver.Record
 		for _, r := range recs {
 			mt, ok := have[r.ID]
-			if t.h().durable && m.supersededBelow(r.Meta, mt, ok, shared[r.ID]) {
+			if t.h().durable && m.supersededBelow(r.Meta, mt, ok) {
 				superseded[r.ID] = true
 			}
 			if !superseded[r.ID] && (!ok || !covers(mt, r.Meta)) {
