@@ -221,17 +221,6 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		if copyErr = t.putMany(ctx, todo); copyErr != nil {
 			break // the tiers written so far keep their copies
 		}
-		if t.h().durable {
-			// Known shared from now on: if the frame disappears from
-			// this tier, another machine deleted it.
-			held := make(map[string]uint64, len(todo))
-			for _, r := range todo {
-				held[r.ID] = r.Version
-			}
-			if err := m.state.MarkShared(context.WithoutCancel(ctx), held); err != nil {
-				m.log.Debug("replicated versions not recorded", "err", err)
-			}
-		}
 	}
 	if copyErr == nil && p.also != nil {
 		// A delete on another machine between the durable write and the
