@@ -122,8 +122,11 @@ func (l *link) callLong(ctx context.Context, name string, op func(context.Contex
 const minBatchTimeout = 5 * time.Second
 
 func (l *link) callWithin(ctx context.Context, timeout time.Duration, name string, op func(context.Context) error) error {
-	done, err := l.h().breaker.allow()
+	done, err := l.h().breaker.allow(ctx, timeout)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", l, err)
+		}
 		return err
 	}
 	tctx := ctx
