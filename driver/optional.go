@@ -149,3 +149,21 @@ type Compressor interface {
 	// it raw (too small to be worth it).
 	Compress(data []byte) []byte
 }
+
+// Tombstoner is implemented by durable tiers shared between machines that
+// remember deletes. A machine that still holds a copy of a frame another
+// machine deleted (it had not replicated it yet, or missed the change
+// notification) learns of the delete from the tombstone instead of writing
+// the frame back.
+type Tombstoner interface {
+	// Bury deletes the frame if its stored version is at most upTo, as
+	// Delete does, and leaves a tombstone: until it expires, Put and
+	// PutMany store no copy of the frame at a version up to upTo (they
+	// succeed and store nothing), even when they run at the same time as
+	// Bury on another connection. Burying a frame twice keeps the greater
+	// upTo.
+	Bury(ctx context.Context, id string, upTo uint64) error
+	// Tombstones returns, of ids, those with a tombstone, each with the
+	// version it was deleted up to; IDs without one are left out.
+	Tombstones(ctx context.Context, ids []string) (map[string]uint64, error)
+}

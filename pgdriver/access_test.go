@@ -147,3 +147,33 @@ func TestRetention(t *testing.T) {
 		t.Errorf("Compact without retention: %+v, %v; want 3 frames", u, err)
 	}
 }
+
+// TestCompactForgetsOldTombstones checks that Compact removes tombstones
+// older than tombstone_days and keeps the others.
+func TestCompactForgetsOldTombstones(t *testing.T) {
+	s := newStore(t, "tombstone_days=7")
+	ctx := context.Background()
+	old, recent := newID(), newID()
+	for _, id := range []string{old, recent} {
+		if err := s.Bury(ctx, id, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE frame_tombstones SET deleted_at = now() - interval '8 days' WHERE frame_id = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Tombstones(ctx, []string{old, recent})
+	if err != nil || len(got) != 1 || got[recent] != 5 {
+		t.Fatalf("tombstones after Compact = %v, %v; want only the recent one (%s)", got, err, recent)
+	}
+	// A forgotten tombstone no longer keeps a write out.
+	if err := s.Put(ctx, record(old, 3, `{"back":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.Get(ctx, old); !ok || err != nil {
+		t.Fatalf("write after the tombstone expired: found %v, %v; want stored", ok, err)
+	}
+}

@@ -57,6 +57,9 @@ func (s *Store) Compact(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.pruneTombstones(ctx); err != nil {
+		return err
+	}
 	return s.run(ctx, "compact", true, true, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) frames_archive`)
 		return err

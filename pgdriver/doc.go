@@ -144,6 +144,18 @@
 // what arrives together, and after a lost connection reconnects and
 // reports a reset, since notifications sent meanwhile are lost.
 //
+// # Tombstones
+//
+// [Store.Bury] deletes a frame and records, in the table frame_tombstones
+// (frame_id UUID PRIMARY KEY, up_to BIGINT, deleted_at TIMESTAMPTZ,
+// migration 0005), the version it was deleted up to. Writes skip a frame
+// buried at or after their version, so a machine that still holds a copy
+// it had not replicated, or whose notification of the delete was lost,
+// cannot bring the frame back. A write and a Bury of the same frame are
+// serialized by a transaction-scoped advisory lock on the frame (shared
+// for writes, exclusive for Bury; the two-key form, first key 0x74696572).
+// [Store.Compact] forgets tombstones older than Options.TombstoneDays.
+//
 // # Failures
 //
 // A call whose context has no deadline gets Options.Timeout when it

@@ -44,6 +44,10 @@ const (
 	// DefaultSearchWindow is how many of the newest matching frames a
 	// full-text query ranks (see the package documentation, "Search").
 	DefaultSearchWindow = 500
+	// DefaultTombstoneDays is how long a delete is remembered
+	// ([Store.Bury]): a month covers a laptop that was away for a
+	// holiday; a tombstone costs about 100 bytes.
+	DefaultTombstoneDays = 30
 	// NoCompression, as Options.Compression, stores every document as is.
 	NoCompression = -1
 )
@@ -96,6 +100,12 @@ type Options struct {
 	// created more than that many days ago. Zero keeps frames forever.
 	RetentionDays int
 
+	// TombstoneDays is how long [Store.Compact] keeps the tombstone of a
+	// buried frame ([Store.Bury]): a machine that comes back after longer
+	// with a copy of a frame deleted elsewhere writes it back. Zero means
+	// [DefaultTombstoneDays].
+	TombstoneDays int
+
 	// Timeout is the deadline of a call on one frame whose context has no
 	// deadline. Zero means [DefaultTimeout].
 	Timeout time.Duration
@@ -126,10 +136,14 @@ func (o Options) withDefaults() (Options, error) {
 		o.CompressMin = DefaultCompressMin
 	}
 	for name, v := range map[string]int64{"CompressMin": int64(o.CompressMin), "RetentionDays": int64(o.RetentionDays),
-		"Timeout": int64(o.Timeout), "BatchTimeout": int64(o.BatchTimeout), "SearchWindow": int64(o.SearchWindow)} {
+		"TombstoneDays": int64(o.TombstoneDays),
+		"Timeout":       int64(o.Timeout), "BatchTimeout": int64(o.BatchTimeout), "SearchWindow": int64(o.SearchWindow)} {
 		if v < 0 {
 			return o, fmt.Errorf("%w: pgdriver: Options.%s is negative", driver.ErrBadDSN, name)
 		}
+	}
+	if o.TombstoneDays == 0 {
+		o.TombstoneDays = DefaultTombstoneDays
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
@@ -148,6 +162,7 @@ const (
 	paramCompression  = "compression"
 	paramCompressMin  = "compress_min"
 	paramRetention    = "retention_days"
+	paramTombstones   = "tombstone_days"
 	paramTimeout      = "timeout"
 	paramBatchTimeout = "batch_timeout"
 	paramSearchWindow = "search_window"
@@ -198,6 +213,7 @@ func setOf(names ...string) map[string]bool {
 //	compression=1..11|none  brotli quality of stored documents ([DefaultCompression])
 //	compress_min=BYTES      compress documents of at least this size ([DefaultCompressMin])
 //	retention_days=N        Compact deletes frames older than N days (0: keep)
+//	tombstone_days=N        Compact forgets deletes older than N days ([DefaultTombstoneDays])
 //	timeout=DURATION        deadline of a call on one frame whose ctx has none ([DefaultTimeout])
 //	batch_timeout=DURATION  the same for batch calls and queries ([DefaultBatchTimeout])
 //	search_window=N         newest matches ranked by a text query ([DefaultSearchWindow])
@@ -262,7 +278,8 @@ func (o *Options) takeOwnParams(q url.Values) error {
 		name string
 		dst  *int
 		min  int
-	}{{paramCompressMin, &o.CompressMin, 1}, {paramRetention, &o.RetentionDays, 0}, {paramSearchWindow, &o.SearchWindow, 1}}
+	}{{paramCompressMin, &o.CompressMin, 1}, {paramRetention, &o.RetentionDays, 0},
+		{paramTombstones, &o.TombstoneDays, 1}, {paramSearchWindow, &o.SearchWindow, 1}}
 	for _, p := range ints {
 		if v, ok := take(p.name); ok {
 			n, err := strconv.Atoi(v)

@@ -14,7 +14,7 @@ import (
 func TestParseURL(t *testing.T) {
 	o, err := ParseURL("postgresql://u:pw@db.example:6543/frames?sslmode=disable&pool_max_conns=7" +
 		"&application_name=agent&search_path=archive&statement_timeout=5000" +
-		"&compression=9&compress_min=200&retention_days=90&timeout=2s&batch_timeout=1m&search_window=5000")
+		"&compression=9&compress_min=200&retention_days=90&tombstone_days=7&timeout=2s&batch_timeout=1m&search_window=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +28,12 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("server setting %s = %q, want %q", k, c.RuntimeParams[k], v)
 		}
 	}
-	for _, k := range []string{"compression", "compress_min", "retention_days", "timeout", "batch_timeout", "search_window"} {
+	for _, k := range []string{"compression", "compress_min", "retention_days", "tombstone_days", "timeout", "batch_timeout", "search_window"} {
 		if _, sent := c.RuntimeParams[k]; sent {
 			t.Errorf("our parameter %s would be sent to the server", k)
 		}
 	}
-	want := Options{Pool: o.Pool, Compression: 9, CompressMin: 200, RetentionDays: 90, Timeout: 2 * time.Second, BatchTimeout: time.Minute, SearchWindow: 5000}
+	want := Options{Pool: o.Pool, Compression: 9, CompressMin: 200, RetentionDays: 90, TombstoneDays: 7, Timeout: 2 * time.Second, BatchTimeout: time.Minute, SearchWindow: 5000}
 	if o != want {
 		t.Errorf("options = %+v, want %+v", o, want)
 	}

@@ -53,7 +53,7 @@ func migrations() ([]migration, error) {
 // SchemaVersion is the schema version this package migrates a database
 // to: the number of the last embedded migration file (a test checks they
 // agree).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrate brings the schema in the pool's search_path up to date. It runs
 // in one transaction holding an advisory lock, so processes opening the same

@@ -77,6 +77,7 @@ var (
 	_ driver.SizeLimiter  = (*Store)(nil)
 	_ driver.Aser         = (*Store)(nil)
 	_ driver.Notifier     = (*Store)(nil)
+	_ driver.Tombstoner   = (*Store)(nil)
 )
 
 // Open connects to the database described by o.Pool, migrates the schema

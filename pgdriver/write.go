@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stackmemoryai/tier/driver"
 )
 
 // upsertSQL writes a batch of rows given as column arrays. A row replaces
-// the stored one only if its version is at least the stored version; the
-// access statistics of a stored row are kept. The JSONB copy and the search
+// the stored one only if its version is at least the stored version; a
+// row of a frame buried at its version or later is not written
+// (tombstones.go); the access statistics of a stored row are kept. The JSONB copy and the search
 // vector are computed by the server from the document text.
 var upsertSQL = `
 INSERT INTO frames_archive AS a (frame_id, session_id, project_id, parent_id,
@@ -25,6 +28,7 @@ FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],
 	created_at, version, checksum, size_bytes, last_accessed, access_count, lfu_key,
 	raw, compressed, doc_text)
 CROSS JOIN LATERAL (SELECT i.doc_text::jsonb AS doc OFFSET 0) d -- OFFSET 0: parse once
+WHERE NOT EXISTS (SELECT 1 FROM frame_tombstones t WHERE t.frame_id = i.frame_id AND t.up_to >= i.version)
 ON CONFLICT (frame_id) DO UPDATE SET
 	session_id = excluded.session_id,
 	project_id = excluded.project_id,
@@ -133,13 +137,19 @@ func (s *Store) PutMany(ctx context.Context, recs []driver.Record) error {
 	return err
 }
 
-// putChunk upserts one chunk in one statement.
+// putChunk upserts one chunk in one statement, in a transaction holding
+// the chunk's frames' shared locks against a concurrent Bury.
 func (s *Store) putChunk(ctx context.Context, c *columns, batch bool) error {
 	return s.run(ctx, "put", batch, true, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, upsertSQL, c.ids, c.sessions, c.projects, c.parents,
-			c.created, c.versions, c.checksums, c.sizes, c.accessed, c.accessCounts, c.lfuKeys,
-			c.raws, c.compressed, c.docs)
-		return err
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, lockFramesSharedSQL, c.ids, tombstoneLockClass); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, upsertSQL, c.ids, c.sessions, c.projects, c.parents,
+				c.created, c.versions, c.checksums, c.sizes, c.accessed, c.accessCounts, c.lfuKeys,
+				c.raws, c.compressed, c.docs)
+			return err
+		})
 	})
 }
 

@@ -126,6 +126,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"DocumentsAtTheSizeLimit", testFrameSizeLimit},
 		{"GetMetasReportsWhatPutStored", testGetMetas},
 		{"DeleteManyRespectsUpTo", testDeleteMany},
+		{"BuryKeepsOlderWritesOut", testBury},
 		{"AfterCloseGivesErrClosed", testAfterClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -111,3 +111,66 @@ func testDeleteMany(t *testing.T, h *Harness, tr driver.Tier) {
 		t.Fatalf("DeleteMany of a frame already deleted: %v", err)
 	}
 }
+
+// testBury checks driver.Tombstoner: Bury deletes up to its version and
+// keeps writes at or below it out, also batch writes racing it; newer
+// writes land; Tombstones reports the greatest upTo.
+func testBury(t *testing.T, h *Harness, tr driver.Tier) {
+	b, ok := tr.(driver.Tombstoner)
+	if !ok {
+		t.Log("tier does not implement driver.Tombstoner; deletes are not remembered")
+		return
+	}
+	ctx := ctxFor(t)
+	a := record(newID(), 5, h.doc("buried frame", 1), baseTime)
+	mustPut(t, tr, a)
+	if err := b.Bury(ctx, a.ID, 7); err != nil {
+		t.Fatalf("Bury: %v", err)
+	}
+	if _, ok, err := tr.Get(ctx, a.ID); ok || err != nil {
+		t.Fatalf("Get after Bury = found %v, %v; want missing", ok, err)
+	}
+	mustPut(t, tr, record(a.ID, 6, h.doc("older copy written back", 1), baseTime))
+	mustPut(t, tr, record(a.ID, 7, h.doc("same version written back", 1), baseTime))
+	if _, ok, err := tr.Get(ctx, a.ID); ok || err != nil {
+		t.Fatalf("Get after writing back versions up to the tombstone's = found %v, %v; want missing", ok, err)
+	}
+	if err := b.Bury(ctx, a.ID, 3); err != nil {
+		t.Fatalf("Bury with a lower version: %v", err)
+	}
+	missing := newID()
+	got, err := b.Tombstones(ctx, []string{a.ID, missing})
+	if err != nil || len(got) != 1 || got[a.ID] != 7 {
+		t.Fatalf("Tombstones(buried, never buried) = %v, %v; want only %s up to 7", got, err, a.ID)
+	}
+	newer := record(a.ID, 8, h.doc("written again after the delete", 1), baseTime)
+	mustPut(t, tr, newer)
+	if g := mustGet(t, tr, a.ID); g.Version != 8 {
+		t.Fatalf("Get after a write newer than the tombstone = version %d, want 8", g.Version)
+	}
+
+	// A frame never stored can be buried; a batch racing the Bury from
+	// other goroutines never leaves a copy at or below the tombstone.
+	for range 20 {
+		id := newID()
+		done := make(chan error, 1)
+		go func() {
+			bt, ok := tr.(driver.Batcher)
+			r := record(id, 10, h.doc("racing write", 2), baseTime)
+			if ok {
+				done <- bt.PutMany(ctx, []driver.Record{r, record(newID(), 1, h.doc("other", 3), baseTime)})
+			} else {
+				done <- tr.Put(ctx, r)
+			}
+		}()
+		if err := b.Bury(ctx, id, 10); err != nil {
+			t.Fatalf("Bury: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("write racing Bury: %v", err)
+		}
+		if r, ok, err := tr.Get(ctx, id); ok || err != nil {
+			t.Fatalf("a write racing Bury left version %d (%v); want no copy", r.Version, err)
+		}
+	}
+}

@@ -224,6 +224,7 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified 
 	targets := p.targets()
 	below := make(map[string]uint64, len(ids)) // newest version below
 	durable := map[string]bool{}               // held by the durable target
+	var buried map[string]uint64               // deleted below, at the copy's version or later
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
@@ -236,6 +237,11 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified 
 			below[id] = max(below[id], mt.Version)
 			if t.h().durable {
 				durable[id] = true
+			}
+		}
+		if t.h().durable {
+			if buried, err = t.buried(ctx, copies, metas); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -253,6 +259,8 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified 
 		switch {
 		case held && v > c.Version:
 			stale[c.ID] = true // updated on another machine
+		case !durable[c.ID] && m.deletedBelow(c.ID, buried) && !m.repl.has(c.ID):
+			stale[c.ID] = true // deleted on another machine, which left a tombstone
 		case (notified || m.coh.wasNamed(c.ID)) && !durable[c.ID] && shared[c.ID] >= c.Version && shared[c.ID] > 0 && !m.repl.has(c.ID):
 			// Deleted on another machine: a notification named the frame
 			// and the durable tier no longer holds the version it held.

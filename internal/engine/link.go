@@ -44,6 +44,7 @@ type handle struct {
 	limiter    driver.SizeLimiter // nil when the tier holds documents of any size
 	metaGetter driver.MetaGetter  // nil when metadata comes only with documents
 	notifier   driver.Notifier    // nil when the tier cannot tell of changes
+	tombs      driver.Tombstoner  // nil when the tier does not remember deletes
 }
 
 func newHandle(t driver.Tier, b *breaker) *handle {
@@ -57,6 +58,7 @@ func newHandle(t driver.Tier, b *breaker) *handle {
 	h.limiter, _ = t.(driver.SizeLimiter)
 	h.metaGetter, _ = t.(driver.MetaGetter)
 	h.notifier, _ = t.(driver.Notifier)
+	h.tombs, _ = t.(driver.Tombstoner)
 	return h
 }
 
@@ -240,6 +242,52 @@ func (l *link) getSound(ctx context.Context, ids []string) (recs []driver.Record
 
 func (l *link) delete(ctx context.Context, id string, upTo uint64) error {
 	return l.call(ctx, opDelete, func(ctx context.Context) error { return l.h().tier.Delete(ctx, id, upTo) })
+}
+
+// bury deletes a frame the host deleted: where the tier remembers
+// deletes (driver.Tombstoner), it keeps older copies of the frame out from
+// now on, whichever machine writes them.
+func (l *link) bury(ctx context.Context, id string, upTo uint64) error {
+	t := l.h().tombs
+	if t == nil {
+		return l.delete(ctx, id, upTo)
+	}
+	return l.call(ctx, opDelete, func(ctx context.Context) error { return t.Bury(ctx, id, upTo) })
+}
+
+// buried returns, of the frames recs that the tier does not hold (have is
+// what it holds), those it remembers deleted at their version or later,
+// with the version they were deleted up to. A tier that does not remember
+// deletes returns none.
+func (l *link) buried(ctx context.Context, recs []driver.Meta, have map[string]driver.Meta) (map[string]uint64, error) {
+	t := l.h().tombs
+	if t == nil {
+		return nil, nil
+	}
+	var ids []string
+	for _, r := range recs {
+		if _, ok := have[r.ID]; !ok {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var tombs map[string]uint64
+	err := l.callLong(ctx, opGet, func(ctx context.Context) (err error) {
+		tombs, err = t.Tombstones(ctx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]uint64, len(tombs))
+	for _, r := range recs {
+		if upTo, ok := tombs[r.ID]; ok && upTo >= r.Version {
+			out[r.ID] = upTo
+		}
+	}
+	return out, nil
 }
 
 func (l *link) usage(ctx context.Context) (u driver.Usage, err error) {

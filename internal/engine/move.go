@@ -202,12 +202,18 @@ func (m *Engine) splitInPlace(ctx context.Context, targets []*link, recs []drive
 			}
 			return nil, nil, fmt.Errorf("look up copies in %s: %w", t, err)
 		}
+		var buried map[string]uint64
+		if t.h().durable {
+			if buried, err = t.buried(ctx, metasOf(recs), metas); err != nil {
+				return nil, nil, fmt.Errorf("look up deletes in %s: %w", t, err)
+			}
+		}
 		for _, r := range recs {
 			mt, ok := metas[r.ID]
 			if ok && covers(mt, r.Meta) {
 				count[r.ID]++
 			}
-			if t.h().durable && m.supersededBelow(r.Meta, mt, ok) {
+			if t.h().durable && (m.supersededBelow(r.Meta, mt, ok) || m.deletedBelow(r.ID, buried)) {
 				superseded[r.ID] = true
 			}
 		}
@@ -251,6 +257,26 @@ func (m *Engine) supersededBelow(mine, below driver.Meta, held bool) bool {
 		return true
 	}
 	return false
+}
+
+// deletedBelow reports whether the durable tier remembers the frame
+// deleted at its version or later (buried, from link.buried): deleted on
+// another machine, it leaves the first tier and is written nowhere.
+func (m *Engine) deletedBelow(id string, buried map[string]uint64) bool {
+	upTo, ok := buried[id]
+	if ok {
+		m.clock.observe(upTo)
+	}
+	return ok
+}
+
+// metasOf returns the metadata of recs.
+func metasOf(recs []driver.Record) []driver.Meta {
+	out := make([]driver.Meta, len(recs))
+	for i, r := range recs {
+		out[i] = r.Meta
+	}
+	return out
 }
 
 // covers reports whether a copy described by have stands for the copy
@@ -404,7 +430,7 @@ func (m *Engine) undoCopies(ctx context.Context, p plan, r driver.Record) {
 		if t == nil {
 			continue
 		}
-		if err := t.delete(ctx, r.ID, r.Version); err != nil {
+		if err := t.bury(ctx, r.ID, r.Version); err != nil {
 			change := state.Change{Level: t.level, Op: state.OpDelete, FrameID: r.ID, Version: r.Version}
 			if err := m.state.Enqueue(context.WithoutCancel(ctx), []state.Change{change}); err != nil {
 				m.log.Warn("cannot record the removal of a deleted frame's copy", "frame", r.ID, "tier", t.name, "err", err)

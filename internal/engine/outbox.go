@@ -101,7 +101,11 @@ func (m *Engine) replayOutbox(ctx context.Context) int {
 				continue
 			}
 			l := m.chain[c.Level-1]
-			if err := l.delete(ctx, c.FrameID, c.Version); err != nil {
+			apply := l.delete // older copies dropped (OpDropStale)
+			if c.Op == state.OpDelete {
+				apply = l.bury // a delete of the host's
+			}
+			if err := apply(ctx, c.FrameID, c.Version); err != nil {
 				blocked[c.Level] = true
 				continue
 			}

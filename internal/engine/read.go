@@ -61,6 +61,9 @@ func (m *Engine) get(ctx context.Context, id string) (Found, error) {
 	if !hit && len(m.chain) > 1 {
 		res, hit = m.searchBelow(ctx, id, res)
 		if hit {
+			// A write after this read must win over what was read, even
+			// if the machine that wrote it has a clock ahead of ours.
+			m.clock.observe(res.rec.Version)
 			m.prefetchIfNew(res.rec)
 		}
 	}

@@ -208,10 +208,16 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 			copyErr = err
 			break
 		}
+		var buried map[string]uint64
+		if t.h().durable {
+			if buried, copyErr = t.buried(ctx, metasOf(recs), have); copyErr != nil {
+				break
+			}
+		}
 		var todo []driver.Record
 		for _, r := range recs {
 			mt, ok := have[r.ID]
-			if t.h().durable && m.supersededBelow(r.Meta, mt, ok) {
+			if t.h().durable && (m.supersededBelow(r.Meta, mt, ok) || m.deletedBelow(r.ID, buried)) {
 				superseded[r.ID] = true
 			}
 			if !superseded[r.ID] && (!ok || !covers(mt, r.Meta)) {

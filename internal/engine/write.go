@@ -102,7 +102,7 @@ func (m *Engine) Delete(ctx context.Context, id string) error {
 	// writes to a cache after it checked the durable tier still held the
 	// frame is then removed by this delete, or seen gone by that machine.
 	for _, l := range durableFirst(m.chain[1:]) {
-		if err := l.delete(ctx, id, upTo); err != nil {
+		if err := l.bury(ctx, id, upTo); err != nil {
 			failed = append(failed, l.level)
 			errs = append(errs, &FrameError{Op: "delete", Tier: l.name, FrameID: id, Err: err})
 		}

@@ -38,6 +38,8 @@ type store struct {
 	durable bool
 	mu      sync.RWMutex
 	frames  map[string]driver.Record
+	// buried holds the tombstones of Bury: frame -> deleted up to.
+	buried map[string]uint64
 	// fail, when set, is returned by every operation: tests use it to
 	// simulate an unreachable tier.
 	fail error
@@ -46,7 +48,7 @@ type store struct {
 }
 
 func newStore(durable bool) *store {
-	return &store{durable: durable, frames: map[string]driver.Record{}}
+	return &store{durable: durable, frames: map[string]driver.Record{}, buried: map[string]uint64{}}
 }
 
 // Tier is one handle on an in-memory store. It is safe for concurrent use.
@@ -66,6 +68,7 @@ var (
 	_ driver.Querier      = (*Tier)(nil)
 	_ driver.Pinger       = (*Tier)(nil)
 	_ driver.SizeLimiter  = (*Tier)(nil)
+	_ driver.Tombstoner   = (*Tier)(nil)
 )
 
 // Open returns a tier on the store o names (a new private store when

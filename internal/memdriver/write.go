@@ -71,11 +71,14 @@ func (t *Tier) valid(r driver.Record) error {
 	return fmt.Errorf("memdriver: put %q: %w: %s", r.ID, driver.ErrInvalidRecord, what)
 }
 
-// put stores rec unless a newer version is stored, and reports whether
-// it did; s.mu is held.
+// put stores rec unless a newer version is stored or the frame was
+// buried up to its version, and reports whether it did; s.mu is held.
 func (s *store) put(rec driver.Record) bool {
 	old, ok := s.frames[rec.ID]
 	if ok && old.Version > rec.Version {
+		return false
+	}
+	if upTo, buried := s.buried[rec.ID]; buried && rec.Version <= upTo {
 		return false
 	}
 	rec = clone(rec)

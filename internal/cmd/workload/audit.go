@@ -22,12 +22,6 @@ type auditReport struct {
 	Corrupt int `json:"corrupt"` // bytes that match no revision, or ErrCorrupt
 	// Resurrected counts deleted frames returned again.
 	Resurrected int `json:"resurrected"`
-	// RacedDeletes counts deleted frames returned again whose delete was
-	// made on one machine within the stale bound of the write it raced on
-	// the other, before that write had been replicated: the deleting
-	// machine could not see the frame yet, and no shared tombstone records
-	// the delete (a known limit, in the README), so the write lives on.
-	RacedDeletes int `json:"raced_deletes"`
 	// Unreachable counts frames whose Get still failed with
 	// ErrUnavailable (or another error) after retries.
 	Unreachable int            `json:"unreachable"`
@@ -73,8 +67,6 @@ func audit(ctx context.Context, m *tier.Manager, mdl *model, w *workload) auditR
 					rep.Stale++
 				case "resurrected":
 					rep.Resurrected++
-				case "raced-delete":
-					rep.RacedDeletes++
 				case "unreachable":
 					rep.Unreachable++
 				default:
@@ -126,13 +118,7 @@ func auditOne(ctx context.Context, m *tier.Manager, w *workload, e *entry) (kind
 			if a, ok := e.ackOf(0); ok {
 				how += fmt.Sprintf(" (written on machine %d %s before)", a.machine, time.Since(a.at).Round(time.Millisecond))
 			}
-			kind := "resurrected"
-			if d, ok := e.ackOf(deletedRev); ok && w.bound > 0 {
-				if wr, ok := e.ackOf(lo); ok && wr.machine != d.machine && d.at.Sub(wr.at) < w.bound {
-					kind = "raced-delete"
-				}
-			}
-			return kind, f.Tier, fmt.Sprintf("frame %s (%d) was deleted%s, Get on machine %d returned it from %s (version %d)", e.id, e.idx, how, w.machine, f.Tier, f.Version)
+			return "resurrected", f.Tier, fmt.Sprintf("frame %s (%d) was deleted%s, Get on machine %d returned it from %s (version %d)", e.id, e.idx, how, w.machine, f.Tier, f.Version)
 		case err == nil:
 			k := w.compare(e, f.Data, lo, hi)
 			if k != "ok" {

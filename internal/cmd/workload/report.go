@@ -327,8 +327,8 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "outcomes: %s\n", kv(r.Outcomes))
 	a := r.Audit
-	fmt.Fprintf(out, "audit: %d frames checked: %d identical, %d deleted and gone; lost %d, stale %d, corrupt %d, resurrected %d (and %d deletes that raced an unreplicated write), unreachable %d (served by %s)\n",
-		a.Checked, a.OK, a.Gone, a.Lost, a.Stale, a.Corrupt, a.Resurrected, a.RacedDeletes, a.Unreachable, kv(a.ByTier))
+	fmt.Fprintf(out, "audit: %d frames checked: %d identical, %d deleted and gone; lost %d, stale %d, corrupt %d, resurrected %d, unreachable %d (served by %s)\n",
+		a.Checked, a.OK, a.Gone, a.Lost, a.Stale, a.Corrupt, a.Resurrected, a.Unreachable, kv(a.ByTier))
 	if len(r.Logs) > 0 {
 		fmt.Fprintf(out, "library log: %s\n", kv(r.Logs))
 	}

@@ -47,7 +47,7 @@ func checkSound(t *testing.T, rep *report) {
 		t.Errorf("audit: lost %d, stale %d, corrupt %d, resurrected %d; samples %q",
 			a.Lost, a.Stale, a.Corrupt, a.Resurrected, a.Samples)
 	}
-	if a.OK == 0 || a.Checked != a.OK+a.Gone+a.RacedDeletes+a.failures() {
+	if a.OK == 0 || a.Checked != a.OK+a.Gone+a.failures() {
 		t.Errorf("audit counts do not add up: %+v", a)
 	}
 	if rep.Failures != 0 {
