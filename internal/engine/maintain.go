@@ -41,8 +41,10 @@ func (m *Engine) maintainLoop(ctx context.Context) {
 	// The first cycle comes soon: it replicates what a previous process
 	// left unreplicated.
 	wait := min(m.cfg.SyncInterval, firstCycleAfter)
-	var took time.Duration // of the last cycle
+	var cost time.Duration // of a cycle, smoothed over the last few
+	ended := time.Now()    // when the last cycle ended
 	for {
+		urgent := false // woken by writes that took the first tier over its limits
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -51,28 +53,66 @@ func (m *Engine) maintainLoop(ctx context.Context) {
 		case <-timer.C:
 		case <-m.wake:
 			timer.Stop()
-			// Over a limit: run as soon as the duty cycle the overage
-			// allows.
-			over := overShare(m.hot.get(), m.chain[0].limits)
-			select {
-			case <-ctx.Done():
+			if !m.awaitDuty(ctx, cost, ended) {
 				return
-			case <-time.After(time.Duration(float64(took) / dutyFor(over))):
 			}
+			urgent = true
 		}
 		start := time.Now()
-		rep, err := m.maintain(ctx)
+		cycle := m.maintain
+		if urgent {
+			cycle = m.relieveFirst
+		}
+		rep, err := cycle(ctx)
 		if err != nil && ctx.Err() == nil && !errors.Is(err, ErrBusy) {
 			m.log.Warn("maintenance cycle failed", "err", err)
 		}
-		took = time.Since(start)
+		ended = time.Now()
+		took := ended.Sub(start)
 		m.stats.background(took)
-		wait = max(m.cfg.SyncInterval, time.Duration(float64(took)/cpuBudget))
+		// One slow cycle (a loaded machine, a slow call) must not hold the
+		// next ones back for long: the loop paces itself on the mean.
+		cost = smooth(cost, took)
+		wait = max(m.cfg.SyncInterval, time.Duration(float64(cost)/cpuBudget))
 		if rep.overage > 0 {
-			wait = time.Duration(float64(took) / dutyFor(rep.overage))
+			wait = time.Duration(float64(cost) / dutyFor(rep.overage))
 			m.log.Debug("tiers over their limits; catching up", "demoted", rep.Demoted, "overage", rep.overage, "next_in", wait)
 		}
 	}
+}
+
+// awaitDuty waits, once writes took the first tier over its limits, until
+// the duty cycle of the overage allows the next cycle: cost/dutyFor(over)
+// after the last cycle ended. Each further write over the limits wakes it
+// again, and the growing overage shortens the wait, so the tier goes back
+// under its limits sooner the faster it is filled. It reports false when
+// ctx ended.
+func (m *Engine) awaitDuty(ctx context.Context, cost time.Duration, ended time.Time) bool {
+	for {
+		over := overShare(m.hot.get(), m.chain[0].limits)
+		left := time.Duration(float64(cost)/dutyFor(over)) - time.Since(ended)
+		if left <= 0 {
+			return true
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+			return true
+		case <-m.wake: // more writes: the overage grew
+			t.Stop()
+		}
+	}
+}
+
+// smooth is the moving mean of cycle costs that paces the loop.
+func smooth(mean, took time.Duration) time.Duration {
+	if mean == 0 {
+		return took
+	}
+	return (7*mean + 3*took) / 10
 }
 
 // dutyFor is the share of a core the loop may use while a tier is over
@@ -164,6 +204,25 @@ func (m *Engine) maintain(ctx context.Context) (MaintenanceReport, error) {
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// relieveFirst is the cycle the loop runs when writes took the first tier
+// over its limits: it only demotes from the first tier. The regular cycles
+// (Maintain) do the rest: postponed deletes, interrupted moves, the lower
+// tiers.
+func (m *Engine) relieveFirst(ctx context.Context) (MaintenanceReport, error) {
+	var rep MaintenanceReport
+	release, err := m.takeLease(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer release()
+	d, err := m.demote(ctx, m.chain[0], maxFramesPerCycle)
+	rep.Demoted, rep.overage = d.moved, d.overage
+	if d.stuck != "" {
+		rep.Stuck = append(rep.Stuck, d.stuck)
+	}
+	return rep, err
 }
 
 // takeLease takes the mover lease of the state file, or fails with
