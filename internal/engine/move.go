@@ -80,25 +80,23 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 		defer m.replMu.Unlock()
 		m.repl.drop(ids)
 	}
-	recs, damaged, err := p.from.getSound(ctx, ids)
+	// Frames whose copies below are in place already (replicated early,
+	// or brought up and unchanged) leave by a local delete: no journal,
+	// no copy, no read-back, and no document read: their metadata tells.
+	here, err := p.from.metas(ctx, ids)
 	if err != nil {
 		return res, fmt.Errorf("read from %s: %w", p.from, err)
 	}
-	if len(damaged) > 0 {
-		// A damaged copy stays where it is, for Get or Verify to repair
-		// from another tier; the others move on.
-		m.log.Warn("damaged copies not moved", "tier", p.from.name, "frames", damaged)
+	found := make([]driver.Record, 0, len(here))
+	for _, id := range ids {
+		if mt, ok := here[id]; ok {
+			found = append(found, driver.Record{Meta: mt})
+		}
 	}
-	recs = m.withoutDeleted(recs)
-	res.skipped = len(ids) - len(recs)
-	if len(recs) == 0 {
-		return res, nil
-	}
+	found = m.withoutDeleted(found)
+	res.skipped = len(ids) - len(found)
 	targets := p.targets()
-	// Frames whose copies below are in place already (replicated early,
-	// or brought up and unchanged) leave by a local delete: no journal,
-	// no copy, no read-back.
-	placed, recs, err := m.splitInPlace(ctx, targets, recs)
+	placed, rest, err := m.splitInPlace(ctx, targets, found)
 	if err != nil {
 		return res, err
 	}
@@ -110,6 +108,21 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 		m.stats.moved(p.from.level, p.to.level, int64(done))
 		m.stats.evicted(int64(done))
 	}
+	if len(rest) == 0 {
+		return res, nil
+	}
+	// The others are copied: read their documents, checked.
+	recs, damaged, err := p.from.getSound(ctx, journalIDs(rest))
+	if err != nil {
+		return res, fmt.Errorf("read from %s: %w", p.from, err)
+	}
+	if len(damaged) > 0 {
+		// A damaged copy stays where it is, for Get or Verify to repair
+		// from another tier; the others move on.
+		m.log.Warn("damaged copies not moved", "tier", p.from.name, "frames", damaged)
+	}
+	recs = m.withoutDeleted(recs)
+	res.skipped += len(rest) - len(recs)
 	if len(recs) == 0 {
 		return res, nil
 	}
