@@ -93,7 +93,9 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 			found = append(found, driver.Record{Meta: mt})
 		}
 	}
-	found = m.withoutDeleted(found)
+	if found, err = m.withoutDeleted(ctx, found); err != nil {
+		return res, err
+	}
 	res.skipped = len(ids) - len(found)
 	targets := p.targets()
 	placed, rest, err := m.splitInPlace(ctx, targets, found)
@@ -121,7 +123,9 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 		// from another tier; the others move on.
 		m.log.Warn("damaged copies not moved", "tier", p.from.name, "frames", damaged)
 	}
-	recs = m.withoutDeleted(recs)
+	if recs, err = m.withoutDeleted(ctx, recs); err != nil {
+		return res, err
+	}
 	res.skipped += len(rest) - len(recs)
 	if len(recs) == 0 {
 		return res, nil
@@ -414,10 +418,14 @@ func (m *Engine) dropPassed(ctx context.Context, p plan, recs []driver.Record) {
 // returns how many frames moved.
 func (m *Engine) dropSource(ctx context.Context, p plan, recs []driver.Record) (moved int, ok bool) {
 	dels := make([]driver.Deletion, len(recs))
+	// Deletes of other processes (queued in the state store); when it
+	// cannot tell, this process's own, as the copies were checked before.
+	retired, _ := m.retiredAmong(ctx, recs)
 	for i, r := range recs {
-		// A Delete after this check removes the new copies itself.
+		// A Delete of this process after this check removes the new
+		// copies itself (it holds the lock while it records the delete).
 		unlock := m.locks.lock(r.ID)
-		if m.isDeleted(r.ID, r.Version) {
+		if retired[r.ID] || r.Version <= m.gone.get(r.ID) {
 			m.undoCopies(ctx, p, r)
 		} else {
 			moved++
@@ -475,14 +483,21 @@ func (m *Engine) abandon(ctx context.Context, from int, recs []driver.Record) {
 	}
 }
 
-func (m *Engine) withoutDeleted(recs []driver.Record) []driver.Record {
+// withoutDeleted returns recs without the copies not to be served or
+// copied (retiredAmong), in place. When the state store cannot tell, it
+// returns none: nothing moves that may have been deleted.
+func (m *Engine) withoutDeleted(ctx context.Context, recs []driver.Record) ([]driver.Record, error) {
+	retired, err := m.retiredAmong(ctx, recs)
+	if err != nil {
+		return nil, fmt.Errorf("state store: %w", err)
+	}
 	out := recs[:0]
 	for _, r := range recs {
-		if !m.isDeleted(r.ID, r.Version) {
+		if !retired[r.ID] {
 			out = append(out, r)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func journalIDs(recs []driver.Record) []string {

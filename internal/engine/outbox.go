@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/stackmemoryai/tier/driver"
 	"github.com/stackmemoryai/tier/internal/state"
 )
 
@@ -60,6 +61,32 @@ func (m *Engine) isDeleted(id string, version uint64) bool {
 	}
 	upTo, err := m.state.RetiredUpTo(context.Background(), id)
 	return err == nil && version <= upTo
+}
+
+// retiredAmong returns the IDs of recs whose copies are not to be served
+// or copied (isDeleted), asking the state store once for all of them.
+// When the state store cannot answer, it returns this process's recent
+// deletes and the error.
+func (m *Engine) retiredAmong(ctx context.Context, recs []driver.Record) (map[string]bool, error) {
+	out := make(map[string]bool)
+	ids := make([]string, 0, len(recs))
+	for _, r := range recs {
+		if r.Version <= m.gone.get(r.ID) {
+			out[r.ID] = true
+		} else {
+			ids = append(ids, r.ID)
+		}
+	}
+	upTo, err := m.state.RetiredUpToMany(context.WithoutCancel(ctx), ids)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range recs {
+		if v, ok := upTo[r.ID]; ok && r.Version <= v {
+			out[r.ID] = true
+		}
+	}
+	return out, nil
 }
 
 // retired is isDeleted for a copy read from l. A copy in the first tier

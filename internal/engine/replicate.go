@@ -194,7 +194,9 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	recs = m.withoutDeleted(recs)
+	if recs, err = m.withoutDeleted(ctx, recs); err != nil {
+		return err
+	}
 	// Each shared tier gets what it lacks, the durable one first: at no
 	// time is the cache the only holder. A copy older than the durable
 	// tier's (another machine wrote the frame since) is written nowhere.
@@ -239,9 +241,10 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	// after), as a move does; also when a target failed after others
 	// took the copies.
 	kept := make([]driver.Record, 0, len(recs))
+	retired, _ := m.retiredAmong(ctx, recs) // on error, this process's deletes
 	for _, r := range recs {
 		unlock := m.locks.lock(r.ID)
-		if m.isDeleted(r.ID, r.Version) {
+		if retired[r.ID] || r.Version <= m.gone.get(r.ID) {
 			m.undoCopies(ctx, p, r)
 		} else {
 			kept = append(kept, r)

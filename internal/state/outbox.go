@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -142,4 +143,35 @@ func (s *Store) AddTombstone(ctx context.Context, id string, upTo uint64) error 
 func (s *Store) PruneTombstones(ctx context.Context, before time.Time) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM tier_tombstones WHERE created_at < ?`, before.UnixMicro())
 	return err
+}
+
+// RetiredUpToMany is RetiredUpTo for many frames in one query: the frames
+// of ids with a retired version, and that version.
+func (s *Store) RetiredUpToMany(ctx context.Context, ids []string) (map[string]uint64, error) {
+	out := make(map[string]uint64)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryxContext(ctx, `SELECT frame_id, max(v) FROM (
+		SELECT frame_id, version AS v FROM tier_outbox WHERE frame_id IN (SELECT value FROM json_each(?1))
+		UNION ALL
+		SELECT frame_id, up_to FROM tier_tombstones WHERE frame_id IN (SELECT value FROM json_each(?1))
+	) GROUP BY frame_id`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = uint64(v)
+	}
+	return out, rows.Err()
 }

@@ -98,3 +98,39 @@ func TestMemoryStoreWorks(t *testing.T) {
 		t.Fatalf("stats = %v, want reads.1 = 5", st)
 	}
 }
+
+func TestRetiredUpToManyAgreesWithRetiredUpTo(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Enqueue(ctx, []Change{{Level: 2, Op: OpDelete, FrameID: "a", Version: 5},
+		{Level: 3, Op: OpDropStale, FrameID: "a", Version: 9}, {Level: 2, Op: OpDelete, FrameID: "b", Version: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddTombstone(ctx, "b", 11); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddTombstone(ctx, "c", 3); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"a", "b", "c", "none"}
+	got, err := s.RetiredUpToMany(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		one, err := s.RetiredUpTo(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[id] != one {
+			t.Errorf("RetiredUpToMany[%s] = %d, RetiredUpTo = %d", id, got[id], one)
+		}
+	}
+	if len(got) != 3 || got["a"] != 9 || got["b"] != 11 || got["c"] != 3 {
+		t.Errorf("RetiredUpToMany = %v, want a:9 b:11 c:3", got)
+	}
+}
