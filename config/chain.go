@@ -216,6 +216,7 @@ func (c Config) postgresPlan(p *problems) *postgresPlan {
 	})
 	set("compressMin", "compress_min", pc.CompressMin != 0, func() { opts.CompressMin = int(pc.CompressMin) })
 	set("retentionDays", "retention_days", pc.RetentionDays != 0, func() { opts.RetentionDays = pc.RetentionDays })
+	set("tombstoneDays", "tombstone_days", pc.TombstoneDays != 0, func() { opts.TombstoneDays = pc.TombstoneDays })
 	set("timeout", "timeout", pc.Timeout != 0, func() { opts.Timeout = time.Duration(pc.Timeout) })
 	set("batchTimeout", "batch_timeout", pc.BatchTimeout != 0, func() { opts.BatchTimeout = time.Duration(pc.BatchTimeout) })
 	g.opts = opts

@@ -174,6 +174,11 @@ type PostgresConfig struct {
 	// deletes archived frames created more than this many days ago. 0 (the
 	// default) keeps them forever.
 	RetentionDays int
+	// TombstoneDays is storage.tiers.postgres.tombstoneDays: how long the
+	// archive remembers a delete, so that a machine holding a copy of a
+	// frame deleted elsewhere drops it instead of writing it back.
+	// Default pgdriver.DefaultTombstoneDays (30).
+	TombstoneDays int
 	// Timeout is storage.tiers.postgres.timeout, the deadline of a call on
 	// one frame. Default pgdriver.DefaultTimeout (200ms, the spec's SLA).
 	Timeout Duration

@@ -38,7 +38,7 @@
 // backgroundSync, syncInterval}. Beside them: storage.breakerCooldown,
 // maxFrameSize, statePath; tiers.sqlite.path, busyTimeout;
 // tiers.redis.maxAge, maxFrames, keyPrefix, durable, timeout, batchTimeout;
-// tiers.postgres.compressMin, timeout, batchTimeout; policies.promotionWindow,
+// tiers.postgres.compressMin, tombstoneDays, timeout, batchTimeout; policies.promotionWindow,
 // promotion, prefetch, broughtUpShare. Each is documented on the [Config]
 // field that holds it, with its default.
 //

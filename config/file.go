@@ -153,7 +153,7 @@ var (
 	tiersKeys    = []string{"sqlite", "redis", "postgres"}
 	sqliteKeys   = []string{"path", "maxSize", "maxFrames", "maxAge", "busyTimeout"}
 	redisKeys    = []string{"enabled", "connectionString", "ttl", "maxSize", "maxFrames", "maxAge", "keyPrefix", "durable", "timeout", "batchTimeout"}
-	postgresKeys = []string{"enabled", "connectionString", "compressionLevel", "compressMin", "retentionDays", "timeout", "batchTimeout"}
+	postgresKeys = []string{"enabled", "connectionString", "compressionLevel", "compressMin", "retentionDays", "tombstoneDays", "timeout", "batchTimeout"}
 	policiesKeys = []string{"promotionThreshold", "promotionWindow", "evictionStrategy", "backgroundSync", "syncInterval", "promotion", "prefetch", "broughtUpShare"}
 )
 
@@ -214,6 +214,7 @@ func decodeStorage(raw json.RawMessage, errs *[]error) Config {
 			c.Postgres.CompressMin = 1 // 0 and 1 both compress every document
 		}
 		get(o, "retentionDays", &c.Postgres.RetentionDays, parseInt)
+		get(o, "tombstoneDays", &c.Postgres.TombstoneDays, parseInt)
 		get(o, "timeout", &c.Postgres.Timeout, checked(parseDuration, positive))
 		get(o, "batchTimeout", &c.Postgres.BatchTimeout, checked(parseDuration, positive))
 	}

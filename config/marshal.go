@@ -49,6 +49,7 @@ type (
 		CompressionLevel *int     `json:"compressionLevel,omitempty"`
 		CompressMin      ByteSize `json:"compressMin,omitempty"`
 		RetentionDays    int      `json:"retentionDays,omitempty"`
+		TombstoneDays    int      `json:"tombstoneDays,omitempty"`
 		Timeout          Duration `json:"timeout,omitempty"`
 		BatchTimeout     Duration `json:"batchTimeout,omitempty"`
 	}
@@ -101,7 +102,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	if g := c.Postgres; g != (PostgresConfig{}) {
 		s.Tiers.Postgres = &postgresJSON{
 			Enabled: g.Enabled, ConnectionString: g.URL, CompressionLevel: g.CompressionLevel,
-			CompressMin: g.CompressMin, RetentionDays: g.RetentionDays, Timeout: g.Timeout, BatchTimeout: g.BatchTimeout,
+			CompressMin: g.CompressMin, RetentionDays: g.RetentionDays, TombstoneDays: g.TombstoneDays, Timeout: g.Timeout, BatchTimeout: g.BatchTimeout,
 		}
 	}
 	return json.Marshal(s)

@@ -16,7 +16,7 @@ func TestDriverSettingsReachTheDriversOptions(t *testing.T) {
 		"redis": {"connectionString": "redis://127.0.0.1:6379/3", "ttl": 7200, "keyPrefix": "cfg:", "durable": false,
 		          "timeout": "80ms", "batchTimeout": 3},
 		"postgres": {"connectionString": "postgres://u@127.0.0.1/db?sslmode=disable", "compressionLevel": 9,
-		             "compressMin": "1KiB", "retentionDays": 90, "timeout": 0.5, "batchTimeout": "20s"}}}}`))
+		             "compressMin": "1KiB", "retentionDays": 90, "tombstoneDays": 60, "timeout": 0.5, "batchTimeout": "20s"}}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestDriverSettingsReachTheDriversOptions(t *testing.T) {
 		t.Errorf("redis options = %+v", r)
 	}
 	g := pl.postgres.opts
-	if g.Compression != 9 || g.CompressMin != 1024 || g.RetentionDays != 90 || g.Timeout != 500*time.Millisecond ||
+	if g.Compression != 9 || g.CompressMin != 1024 || g.RetentionDays != 90 || g.TombstoneDays != 60 || g.Timeout != 500*time.Millisecond ||
 		g.BatchTimeout != 20*time.Second || g.Pool.ConnConfig.Database != "db" {
 		t.Errorf("postgres options = %+v", g)
 	}

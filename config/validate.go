@@ -104,6 +104,9 @@ func (c *Config) checkValues(p *problems) {
 	if c.Postgres.RetentionDays < 0 {
 		p.add("storage.tiers.postgres.retentionDays", "must not be negative (0 keeps frames forever)")
 	}
+	if c.Postgres.TombstoneDays < 0 {
+		p.add("storage.tiers.postgres.tombstoneDays", "must not be negative (0 means the default, 30)")
+	}
 	notNegative("storage.tiers.postgres.timeout", c.Postgres.Timeout)
 	notNegative("storage.tiers.postgres.batchTimeout", c.Postgres.BatchTimeout)
 
