@@ -1,5 +1,7 @@
 package sqlitedriver
 
+import "github.com/jmoiron/sqlx"
+
 // Internals exposed to the tests of package sqlitedriver_test.
 var (
 	CandidatesSQL   = candidatesSQL
@@ -9,3 +11,6 @@ var (
 
 // Migrations exposes the schema steps, to build files of older versions.
 var Migrations = migrations[:]
+
+// Writer returns the store's one write connection.
+func Writer(s *Store) *sqlx.DB { return s.w }

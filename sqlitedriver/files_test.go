@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stackmemoryai/tier/driver"
 	"github.com/stackmemoryai/tier/sqlitedriver"
 )
@@ -144,5 +145,25 @@ func TestOpenRefusesAFileThatIsNotADatabase(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); string(got) != string(junk) {
 		t.Error("Open changed a file that is not a database")
+	}
+}
+
+// TestWriterPragmas checks the settings writerPragmas gives the write
+// connection, and that the read pool keeps SQLite's default cache.
+func TestWriterPragmas(t *testing.T) {
+	s := openStore(t)
+	for pragma, want := range map[string]int{"cache_size": -65536, "wal_autocheckpoint": 10000} {
+		var got int
+		if err := sqlitedriver.Writer(s).Get(&got, `PRAGMA `+pragma); err != nil || got != want {
+			t.Errorf("writer: PRAGMA %s = %d, %v; want %d", pragma, got, err, want)
+		}
+	}
+	var pool *sqlx.DB
+	var cache int
+	if !s.As(&pool) {
+		t.Fatal("As(**sqlx.DB) = false")
+	}
+	if err := pool.Get(&cache, `PRAGMA cache_size`); err != nil || cache != -2000 {
+		t.Errorf("read pool: PRAGMA cache_size = %d, %v; want SQLite's default -2000", cache, err)
 	}
 }

@@ -108,15 +108,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 func (s *Store) open(ctx context.Context, o Options) error {
 	dsn := dataSourceName(s.path)
-	init := connInit(o.BusyTimeout)
-	w, err := openDB(dsn, init)
+	w, err := openDB(dsn, connInit(o.BusyTimeout, connPragmas+writerPragmas))
 	if err != nil {
 		return err
 	}
 	s.w = sqlx.NewDb(w, "sqlite3")
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
-	r, err := openDB(dsn, init)
+	r, err := openDB(dsn, connInit(o.BusyTimeout, connPragmas))
 	if err != nil {
 		return err
 	}
@@ -177,8 +176,9 @@ func dataSourceName(abs string) string {
 }
 
 // connInit prepares every new connection: busy timeout first (later
-// pragmas may need a lock), WAL, FTS5 and the LFU function.
-func connInit(busy time.Duration) func(*sqlite3.Conn) error {
+// pragmas may need a lock), FTS5 and the functions of this package, then
+// pragmas.
+func connInit(busy time.Duration, pragmas string) func(*sqlite3.Conn) error {
 	return func(c *sqlite3.Conn) error {
 		if err := c.BusyTimeout(busy); err != nil {
 			return err
@@ -189,7 +189,7 @@ func connInit(busy time.Duration) func(*sqlite3.Conn) error {
 		if err := registerFunctions(c); err != nil {
 			return err
 		}
-		return c.Exec(connPragmas)
+		return c.Exec(pragmas)
 	}
 }
 
@@ -205,6 +205,20 @@ PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;
 PRAGMA temp_store = MEMORY;
 PRAGMA mmap_size = 268435456;`
+
+// writerPragmas run, after connPragmas, on the connection that makes every
+// write of this process. A write transaction touches a page of the table
+// and of each index per frame, scattered over the file: a cache of 64 MiB
+// (the default is 2 MiB) keeps those pages between statements and
+// transactions instead of spilling them to the WAL and reading them back.
+// The WAL is checkpointed into the database file once it holds 10000 pages
+// (about 40 MiB; the default is 1000): each checkpoint then copies a page
+// written by many transactions once and syncs the file once for all of
+// them. Together they took about a third off the time of deletes in
+// batches of 100 (BenchmarkStoreDelete). Compact still truncates the WAL.
+const writerPragmas = `
+PRAGMA cache_size = -65536;
+PRAGMA wal_autocheckpoint = 10000;`
 
 // prepareFiles creates the directory (0700) and the database file and its
 // -wal and -shm companions (0600) when they are missing, so that SQLite,
