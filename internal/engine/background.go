@@ -87,17 +87,18 @@ func (m *Engine) stopBackground() {
 
 // goBackground runs task in a goroutine that Close waits for. It must be
 // called while the caller holds the manager open (between enter and
-// leave). When too many tasks run already, task is dropped.
-func (m *Engine) goBackground(task func(ctx context.Context)) {
+// leave). When too many tasks run already, task is dropped. It reports
+// whether task was started.
+func (m *Engine) goBackground(task func(ctx context.Context)) bool {
 	m.bgMu.Lock()
 	defer m.bgMu.Unlock()
 	if m.bgStopping {
-		return
+		return false
 	}
 	select {
 	case m.bgSlots <- struct{}{}:
 	default:
-		return
+		return false
 	}
 	m.bgDone.Add(1)
 	go func() {
@@ -107,4 +108,5 @@ func (m *Engine) goBackground(task func(ctx context.Context)) {
 		}()
 		task(m.taskCtx)
 	}()
+	return true
 }

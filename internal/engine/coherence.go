@@ -32,6 +32,10 @@ type coherence struct {
 	fresh map[string]uint64 // frame -> epoch it was validated in
 	named map[string]bool   // frames a change notification named since
 	live  map[int]bool      // level -> subscription up
+	// recheck holds the frames notifications named that one background
+	// task (while draining is set) compares with the shared tiers.
+	recheck  map[string]bool
+	draining bool
 
 	invalidations atomic.Int64
 	revalidations atomic.Int64
@@ -39,7 +43,7 @@ type coherence struct {
 }
 
 func newCoherence() *coherence {
-	c := &coherence{fresh: map[string]uint64{}, named: map[string]bool{}, live: map[int]bool{}}
+	c := &coherence{fresh: map[string]uint64{}, named: map[string]bool{}, live: map[int]bool{}, recheck: map[string]bool{}}
 	c.epoch.Store(1)
 	return c
 }
@@ -178,18 +182,64 @@ func (m *Engine) onChange(l *link, c driver.Change) {
 	}
 	m.coh.name(c.IDs)
 	m.coh.invalidations.Add(int64(len(c.IDs)))
-	ids := append([]string(nil), c.IDs...)
-	m.goBackground(func(ctx context.Context) {
+	m.recheckNamed(c.IDs)
+}
+
+// recheckNamed has the first tier's copies of frames a notification named
+// compared with the shared tiers in the background. One task drains what
+// notifications name, however many arrive, so a burst of writes elsewhere
+// does not take every background slot (promotions and pre-fetches need
+// them too). A named copy is not served before it is revalidated (name
+// made it not fresh), so a recheck that cannot start now loses nothing:
+// the next notification, or the read, does it.
+func (m *Engine) recheckNamed(ids []string) {
+	m.coh.mu.Lock()
+	for _, id := range ids {
+		if len(m.coh.recheck) < maxNamed {
+			m.coh.recheck[id] = true
+		}
+	}
+	running := m.coh.draining
+	m.coh.draining = true
+	m.coh.mu.Unlock()
+	if running {
+		return
+	}
+	if !m.goBackground(m.drainRechecks) {
+		m.coh.mu.Lock()
+		m.coh.draining = false
+		m.coh.mu.Unlock()
+	}
+}
+
+// drainRechecks revalidates the named copies until none is left.
+func (m *Engine) drainRechecks(ctx context.Context) {
+	for {
+		m.coh.mu.Lock()
+		ids := make([]string, 0, min(len(m.coh.recheck), replicationBatch))
+		for id := range m.coh.recheck {
+			if len(ids) == cap(ids) {
+				break
+			}
+			ids = append(ids, id)
+			delete(m.coh.recheck, id)
+		}
+		if len(ids) == 0 || ctx.Err() != nil {
+			m.coh.draining = false
+			m.coh.mu.Unlock()
+			return
+		}
+		m.coh.mu.Unlock()
 		recs, err := m.chain[0].metas(ctx, ids)
 		if err != nil || len(recs) == 0 {
-			return
+			continue
 		}
 		copies := make([]driver.Meta, 0, len(recs))
 		for _, mt := range recs {
 			copies = append(copies, mt)
 		}
 		_, _ = m.revalidate(ctx, copies, true)
-	})
+	}
 }
 
 // revalidateAll compares every first-tier copy with the shared tiers, in
@@ -225,6 +275,7 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified 
 	below := make(map[string]uint64, len(ids)) // newest version below
 	durable := map[string]bool{}               // held by the durable target
 	var buried map[string]uint64               // deleted below, at the copy's version or later
+	remembers := false                         // the durable target keeps tombstones
 	for _, t := range targets {
 		metas, err := t.metas(ctx, ids)
 		if err != nil {
@@ -240,6 +291,7 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified 
 			}
 		}
 		if t.h().durable {
+			remembers = t.h().tombs != nil
 			if buried, err = t.buried(ctx, copies, metas); err != nil {
 				return nil, err
 			}
@@ -261,12 +313,15 @@ func (m *Engine) revalidate(ctx context.Context, copies []driver.Meta, notified 
 			stale[c.ID] = true // updated on another machine
 		case !durable[c.ID] && m.deletedBelow(c.ID, buried) && !m.repl.has(c.ID):
 			stale[c.ID] = true // deleted on another machine, which left a tombstone
-		case (notified || m.coh.wasNamed(c.ID)) && !durable[c.ID] && shared[c.ID] >= c.Version && shared[c.ID] > 0 && !m.repl.has(c.ID):
-			// Deleted on another machine: a notification named the frame
-			// and the durable tier no longer holds the version it held.
-			// Without that evidence a missing frame is not taken as
-			// deleted (a restored or replaced database must not make the
-			// first tier drop frames it alone holds).
+		case !remembers && (notified || m.coh.wasNamed(c.ID)) && !durable[c.ID] && shared[c.ID] >= c.Version && shared[c.ID] > 0 && !m.repl.has(c.ID):
+			// Deleted on another machine, where the durable tier keeps no
+			// tombstones: a notification named the frame and the durable
+			// tier no longer holds the version it held. Without that
+			// evidence a missing frame is not taken as deleted (a restored
+			// or replaced database must not make the first tier drop
+			// frames it alone holds). A tier that keeps tombstones says
+			// so itself (the case above); a frame it lacks without one
+			// moved further down or was lost, and is kept.
 			stale[c.ID] = true
 		default:
 			if m.coh.epoch.Load() == epoch {
