@@ -341,6 +341,11 @@ func BenchmarkEvictReplicated(b *testing.B) {
 		timed(b, func() (func(), func()) {
 			s := openBenchStores(b)
 			m := s.chain(b, tier.Limits{MaxFrames: 1}, tier.Limits{}, true)
+			// The first cycle of a process compares tier 1 with the
+			// shared tiers (reconcile), once: not part of eviction.
+			if _, err := m.Maintain(context.Background()); err != nil {
+				b.Fatal(err)
+			}
 			putAll(b, m, moveFramesOf(moveFrames))
 			waitReplicated(b, m, moveFrames)
 			var before int64
