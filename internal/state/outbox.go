@@ -148,30 +148,16 @@ func (s *Store) PruneTombstones(ctx context.Context, before time.Time) error {
 // RetiredUpToMany is RetiredUpTo for many frames in one query: the frames
 // of ids with a retired version, and that version.
 func (s *Store) RetiredUpToMany(ctx context.Context, ids []string) (map[string]uint64, error) {
-	out := make(map[string]uint64)
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]uint64{}, nil
 	}
 	list, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryxContext(ctx, `SELECT frame_id, max(v) FROM (
+	return s.versions(ctx, `SELECT frame_id, max(v) FROM (
 		SELECT frame_id, version AS v FROM tier_outbox WHERE frame_id IN (SELECT value FROM json_each(?1))
 		UNION ALL
 		SELECT frame_id, up_to FROM tier_tombstones WHERE frame_id IN (SELECT value FROM json_each(?1))
 	) GROUP BY frame_id`, string(list))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var v int64
-		if err := rows.Scan(&id, &v); err != nil {
-			return nil, err
-		}
-		out[id] = uint64(v)
-	}
-	return out, rows.Err()
 }

@@ -49,11 +49,18 @@ func (s *Store) SharedVersions(ctx context.Context, ids []string) (map[string]ui
 		args[i] = id
 	}
 	q := fmt.Sprintf(`SELECT frame_id, version FROM tier_shared WHERE frame_id IN (?%s)`, strings.Repeat(",?", len(ids)-1))
-	rows, err := s.db.QueryxContext(ctx, q, args...)
+	return s.versions(ctx, q, args...)
+}
+
+// versions runs a query whose rows are (frame_id, version) and returns
+// them as a map.
+func (s *Store) versions(ctx context.Context, query string, args ...any) (map[string]uint64, error) {
+	rows, err := s.db.QueryxContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := make(map[string]uint64)
 	for rows.Next() {
 		var id string
 		var v int64
