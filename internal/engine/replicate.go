@@ -146,36 +146,45 @@ func (m *Engine) replicationLoop(ctx context.Context) {
 		case <-m.repl.kick:
 		}
 		for m.repl.length() > 0 && ctx.Err() == nil {
-			if err := m.replicateBatch(ctx); err != nil {
+			if _, err := m.replicateBatch(ctx); err != nil {
 				break // the tier is down: retry on the next tick
 			}
 		}
 	}
 }
 
-// flushReplication replicates what is queued, until the queue is empty,
-// a shared tier fails, or ctx ends.
+// flushReplication replicates what is queued, and what a batch in flight
+// when it was called holds, until nothing is left, a shared tier fails,
+// or ctx ends. Looking at the queue alone is not enough: a batch the
+// replication loop has taken is no longer queued, and not yet replicated.
 func (m *Engine) flushReplication(ctx context.Context) error {
-	for m.repl.length() > 0 {
+	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := m.replicateBatch(ctx); err != nil {
+		// replicateBatch waits for a batch in flight (replMu); one that
+		// failed is queued again and taken here.
+		taken, err := m.replicateBatch(ctx)
+		if err != nil {
 			return err
 		}
+		if taken == 0 {
+			return nil
+		}
 	}
-	return nil
 }
 
-// replicateBatch copies one batch of queued frames to the shared tiers.
-// Frames that could not be copied go back to the queue.
-func (m *Engine) replicateBatch(ctx context.Context) (err error) {
+// replicateBatch copies one batch of queued frames to the shared tiers and
+// returns how many frames it took from the queue. Frames that could not be
+// copied go back to the queue.
+func (m *Engine) replicateBatch(ctx context.Context) (taken int, err error) {
 	m.replMu.Lock()
 	defer m.replMu.Unlock()
 	batch := m.repl.take(replicationBatch)
 	if len(batch) == 0 {
-		return nil
+		return 0, nil
 	}
+	taken = len(batch)
 	defer func() {
 		if err != nil {
 			m.repl.putBack(batch)
@@ -184,7 +193,7 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	hot := m.chain[0]
 	p, _, ok := m.planMove(hot, 2)
 	if !ok {
-		return nil
+		return taken, nil
 	}
 	ids := make([]string, 0, len(batch))
 	for id := range batch {
@@ -192,10 +201,10 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 	}
 	recs, _, err := hot.getSound(ctx, ids)
 	if err != nil {
-		return err
+		return taken, err
 	}
 	if recs, err = m.withoutDeleted(ctx, recs); err != nil {
-		return err
+		return taken, err
 	}
 	// Each shared tier gets what it lacks, the durable one first: at no
 	// time is the cache the only holder. A copy older than the durable
@@ -252,7 +261,7 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		unlock()
 	}
 	if copyErr != nil {
-		return copyErr
+		return taken, copyErr
 	}
 	gone := make(map[string]bool)
 	for _, r := range recs {
@@ -275,7 +284,7 @@ func (m *Engine) replicateBatch(ctx context.Context) (err error) {
 		m.log.Debug("replicated versions not recorded", "err", err)
 	}
 	m.stats.add("replicated", int64(len(recs)))
-	return nil
+	return taken, nil
 }
 
 // reconcile queues the frames of the first tier that the shared tiers do
