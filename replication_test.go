@@ -2,6 +2,7 @@ package tier_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,5 +59,53 @@ func TestFlushReplicationWaitsForABatchInFlight(t *testing.T) {
 	}
 	if _, ok := held(t, below.Tier, f.ID); !ok {
 		t.Fatal("FlushReplication returned before the batch in flight had copied the frame to tier 2")
+	}
+}
+
+// forgetfulTier acknowledges its first PutMany and stores nothing, as a
+// database restored from a backup, or failed over to a replica behind,
+// forgets writes it acknowledged.
+type forgetfulTier struct {
+	*memdriver.Tier
+	forgot atomic.Bool
+}
+
+func (f *forgetfulTier) PutMany(ctx context.Context, recs []driver.Record) error {
+	if f.forgot.CompareAndSwap(false, true) {
+		return nil
+	}
+	return f.Tier.PutMany(ctx, recs)
+}
+
+// TestReplicationKeepsAFrameTheDurableTierLost: a frame the durable tier
+// does not hold right after replication wrote it, and has no tombstone
+// for, was lost there, not deleted on another machine. Replication keeps
+// the first tier's copy and the cache's, and writes the frame again.
+func TestReplicationKeepsAFrameTheDurableTierLost(t *testing.T) {
+	ctx := context.Background()
+	hot, cache := memdriver.New(true), memdriver.New(false)
+	archive := &forgetfulTier{Tier: memdriver.New(true)}
+	m, err := tier.New(ctx, tier.Config{ManualMaintenance: true, NoPromotion: true},
+		tier.TierSpec{Name: "t1", Tier: hot}, tier.TierSpec{Name: "t2", Tier: cache},
+		tier.TierSpec{Name: "t3", Tier: archive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m.Close() }()
+	f := mustPut(t, m, frame("p", "", 1))
+	if err := tier.FlushReplication(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if !archive.forgot.Load() {
+		t.Fatal("setup: replication never wrote to the durable tier")
+	}
+	if _, ok := held(t, hot, f.ID); !ok {
+		t.Fatal("tier 1 dropped the only sound copy of a frame the durable tier had lost")
+	}
+	if r, ok := held(t, archive.Tier, f.ID); !ok || r.Version != f.Version {
+		t.Fatalf("the durable tier holds the frame: %v (version %d); want version %d, written again", ok, r.Version, f.Version)
+	}
+	if got := mustGet(t, m, f.ID); string(got.Data) != string(f.Data) {
+		t.Fatalf("Get = %s, want %s", got.Data, f.Data)
 	}
 }

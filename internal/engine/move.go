@@ -157,8 +157,9 @@ func (m *Engine) moveFrames(ctx context.Context, p plan, ids []string) (res move
 		return res, err
 	}
 	if p.also != nil && len(verified) < len(recs) {
-		// Frames the durable tier lost between copy and verify were
-		// deleted on another machine: their cache copies go too.
+		// Frames the durable tier lost between copy and verify, deleted
+		// on another machine, lose their cache copies too; all of them
+		// stay in the source.
 		m.undoDeletedMeanwhile(ctx, p, unverified(recs, verified), map[string]bool{})
 	}
 	res.skipped += len(recs) - len(verified)

@@ -239,10 +239,14 @@ func (m *Engine) replicateBatch(ctx context.Context) (taken int, err error) {
 			break // the tiers written so far keep their copies
 		}
 	}
+	var lost map[string]bool
 	if copyErr == nil && p.also != nil {
 		// A delete on another machine between the durable write and the
 		// cache's would leave the frame in the cache: look again.
-		m.undoDeletedMeanwhile(ctx, p, recs, superseded)
+		lost = make(map[string]bool)
+		for _, id := range m.undoDeletedMeanwhile(ctx, p, recs, superseded) {
+			lost[id] = true
+		}
 	}
 	m.dropSuperseded(ctx, recs, superseded)
 	// A frame deleted while it was being copied loses the copies just
@@ -276,14 +280,18 @@ func (m *Engine) replicateBatch(ctx context.Context) (taken int, err error) {
 		if gone[r.ID] || superseded[r.ID] {
 			continue
 		}
+		if lost[r.ID] {
+			// Copied again by the next batch.
+			m.repl.putBack(map[string]time.Time{r.ID: batch[r.ID]})
+			continue
+		}
 		held[r.ID] = r.Version
 		m.repl.lag.observe(now.Sub(batch[r.ID]))
 	}
-	recs = kept
 	if err := m.state.MarkShared(context.WithoutCancel(ctx), held); err != nil {
 		m.log.Debug("replicated versions not recorded", "err", err)
 	}
-	m.stats.add("replicated", int64(len(recs)))
+	m.stats.add("replicated", int64(len(held)))
 	return taken, nil
 }
 
@@ -357,30 +365,42 @@ func (m *Engine) dropSuperseded(ctx context.Context, recs []driver.Record, super
 }
 
 // undoDeletedMeanwhile asks the durable tier again about frames just
-// copied to it and to the cache above it: one it no longer holds was
-// deleted on another machine meanwhile (deletes reach the durable tiers
-// before the caches), so the cache's copy goes, and the first tier's
-// copy is superseded.
-func (m *Engine) undoDeletedMeanwhile(ctx context.Context, p plan, recs []driver.Record, superseded map[string]bool) {
-	var ids []string
+// copied to it and to the cache above it: one deleted on another machine
+// meanwhile (deletes reach the durable tiers before the caches) loses the
+// cache's copy, and the first tier's copy is superseded. Where the durable
+// tier keeps tombstones, only a tombstone says a missing frame was
+// deleted; one it lacks without a tombstone was lost there (a database
+// restored or failed over to a replica behind), keeps its copies, and is
+// returned to be copied again. Where it keeps none, a missing frame is
+// taken as deleted.
+func (m *Engine) undoDeletedMeanwhile(ctx context.Context, p plan, recs []driver.Record, superseded map[string]bool) (lost []string) {
+	var asked []driver.Record
 	for _, r := range recs {
 		if !superseded[r.ID] {
-			ids = append(ids, r.ID)
+			asked = append(asked, r)
 		}
 	}
-	have, err := p.also.metas(ctx, ids)
+	have, err := p.also.metas(ctx, journalIDs(asked))
 	if err != nil {
-		return // the next revalidation of these frames decides
+		return nil // the next revalidation of these frames decides
 	}
-	for _, r := range recs {
-		if superseded[r.ID] {
+	remembers := p.also.h().tombs != nil
+	buried, err := p.also.buried(ctx, metasOf(asked), have)
+	if err != nil {
+		return nil
+	}
+	for _, r := range asked {
+		if _, ok := have[r.ID]; ok {
 			continue
 		}
-		if _, ok := have[r.ID]; !ok {
-			superseded[r.ID] = true
-			if err := p.to.delete(ctx, r.ID, r.Version); err != nil {
-				m.log.Debug("copy of a frame deleted elsewhere not removed from the cache", "frame", r.ID, "err", err)
-			}
+		if remembers && !m.deletedBelow(r.ID, buried) {
+			lost = append(lost, r.ID)
+			continue
+		}
+		superseded[r.ID] = true
+		if err := p.to.delete(ctx, r.ID, r.Version); err != nil {
+			m.log.Debug("copy of a frame deleted elsewhere not removed from the cache", "frame", r.ID, "err", err)
 		}
 	}
+	return lost
 }
