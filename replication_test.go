@@ -52,6 +52,13 @@ func TestFlushReplicationWaitsForABatchInFlight(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the replication loop did not copy the frame within 10s")
 	}
+	st, err := m.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Replication.Queued != 1 {
+		t.Errorf("Status.Replication.Queued = %d while a batch copies the frame; want 1 (not replicated yet)", st.Replication.Queued)
+	}
 	// The batch goes on in 100ms: a flush that waits for it sees the copy.
 	time.AfterFunc(100*time.Millisecond, func() { close(below.release) })
 	if err := tier.FlushReplication(ctx, m); err != nil {

@@ -27,7 +27,7 @@ type ReplicationStatus struct {
 	// On is false when there is no tier below, or NoReplication is set.
 	On bool `json:"on"`
 	// Queued counts frames written and not yet copied to the shared
-	// tiers.
+	// tiers, those of a batch under way included.
 	Queued int `json:"queued"`
 	// Replicated counts frames copied since the Manager opened; LagP50 and
 	// LagP99 are the time from a write to its copy (within 41 %).

@@ -152,7 +152,7 @@ func (m *Engine) Close() error {
 		if err := m.flushReplication(ctx); err != nil {
 			// The first tier keeps every frame; the next process's first
 			// maintenance cycle replicates them.
-			m.log.Warn("writes not replicated at close; they stay in the first tier", "frames", m.repl.length(), "err", err)
+			m.log.Warn("writes not replicated at close; they stay in the first tier", "frames", m.repl.backlog(), "err", err)
 		}
 	}
 	if err := m.flushReads(ctx); err != nil {

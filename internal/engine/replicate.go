@@ -34,10 +34,11 @@ const (
 
 // replicator is the queue of frames to replicate.
 type replicator struct {
-	mu      sync.Mutex
-	pending map[string]time.Time // frame -> when it was first queued
-	kick    chan struct{}
-	lag     *histogram // from queueing to replicated
+	mu       sync.Mutex
+	pending  map[string]time.Time // frame -> when it was first queued
+	inFlight int                  // frames taken by a batch not finished yet
+	kick     chan struct{}
+	lag      *histogram // from queueing to replicated
 }
 
 func newReplicator() *replicator {
@@ -66,13 +67,15 @@ func (r *replicator) wake() {
 	}
 }
 
-// take removes up to n frames from the queue, oldest first.
+// take removes up to n frames from the queue, oldest first. They count as
+// in flight until finish.
 func (r *replicator) take(n int) map[string]time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.pending) <= n {
 		out := r.pending
 		r.pending = map[string]time.Time{}
+		r.inFlight += len(out)
 		return out
 	}
 	ids := make([]string, 0, len(r.pending))
@@ -85,25 +88,36 @@ func (r *replicator) take(n int) map[string]time.Time {
 		out[id] = r.pending[id]
 		delete(r.pending, id)
 	}
+	r.inFlight += n
 	return out
 }
 
-// putBack requeues frames that could not be replicated, keeping when they
-// were first queued.
-func (r *replicator) putBack(batch map[string]time.Time) {
+// finish ends a batch of taken frames: those in again, which could not be
+// replicated, go back to the queue, keeping when they were first queued.
+func (r *replicator) finish(taken int, again map[string]time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id, at := range batch {
+	r.inFlight -= taken
+	for id, at := range again {
 		if prev, ok := r.pending[id]; !ok || at.Before(prev) {
 			r.pending[id] = at
 		}
 	}
 }
 
+// length returns how many frames are queued, not counting those in flight.
 func (r *replicator) length() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.pending)
+}
+
+// backlog returns how many frames are not replicated yet: queued, or in
+// flight.
+func (r *replicator) backlog() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending) + r.inFlight
 }
 
 // drop removes frames from the queue: a move takes them down itself.
@@ -185,10 +199,12 @@ func (m *Engine) replicateBatch(ctx context.Context) (taken int, err error) {
 		return 0, nil
 	}
 	taken = len(batch)
+	again := map[string]time.Time{} // frames to copy again
 	defer func() {
 		if err != nil {
-			m.repl.putBack(batch)
+			again = batch
 		}
+		m.repl.finish(taken, again)
 	}()
 	hot := m.chain[0]
 	p, _, ok := m.planMove(hot, 2)
@@ -281,8 +297,7 @@ func (m *Engine) replicateBatch(ctx context.Context) (taken int, err error) {
 			continue
 		}
 		if lost[r.ID] {
-			// Copied again by the next batch.
-			m.repl.putBack(map[string]time.Time{r.ID: batch[r.ID]})
+			again[r.ID] = batch[r.ID]
 			continue
 		}
 		held[r.ID] = r.Version

@@ -27,7 +27,7 @@ type Status struct {
 // ReplicationStatus describes early replication in this process.
 type ReplicationStatus struct {
 	On         bool
-	Queued     int   // frames waiting to be replicated
+	Queued     int   // frames not replicated yet, in a batch under way or not
 	Replicated int64 // frames replicated
 	LagP50     time.Duration
 	LagP99     time.Duration
@@ -111,7 +111,7 @@ func (m *Engine) Status(ctx context.Context) (Status, error) {
 		}
 	}
 	lag := m.repl.lag.summary("replication")
-	st.Replication = ReplicationStatus{On: m.replicates(), Queued: m.repl.length(),
+	st.Replication = ReplicationStatus{On: m.replicates(), Queued: m.repl.backlog(),
 		Replicated: lag.Count, LagP50: lag.P50, LagP99: lag.P99}
 	st.Coherence = CoherenceStatus{Channel: m.coh.channel(), Invalidations: m.coh.invalidations.Load(),
 		Revalidations: m.coh.revalidations.Load(), Dropped: m.coh.dropped.Load()}
