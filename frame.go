@@ -118,7 +118,7 @@ func (f *Frame) normalize(now time.Time, maxSize int64) error {
 		return engine.Invalid(f.ID, "document is empty")
 	}
 	if int64(len(f.Data)) > maxSize {
-		return engine.Invalid(f.ID, "document is %d bytes, at most %d allowed", len(f.Data), maxSize)
+		return engine.Invalid(f.ID, "document is %d bytes, at most %d allowed (MaxFrameSize; storage.maxFrameSize in config.json)", len(f.Data), maxSize)
 	}
 	if !json.Valid(f.Data) {
 		return engine.Invalid(f.ID, "document is not valid JSON")

@@ -58,6 +58,13 @@ func TestInvalidFramesAreRefusedAndWriteNothing(t *testing.T) {
 		_, err := m.Put(ctx, f)
 		if !errors.Is(err, tier.ErrInvalidFrame) {
 			t.Errorf("%s: Put error = %v, want ErrInvalidFrame", name, err)
+			continue
+		}
+		if strings.Count(err.Error(), "tier: ") > 1 {
+			t.Errorf("%s: Put error %q says \"tier: \" more than once", name, err)
+		}
+		if name == "oversize" && !strings.Contains(err.Error(), "MaxFrameSize") {
+			t.Errorf("Put error %q does not name the setting that limits a document's size", err)
 		}
 	}
 	// A batch with one bad frame writes none of them.

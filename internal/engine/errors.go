@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/stackmemoryai/tier/driver"
 )
@@ -37,7 +38,8 @@ func (e *FrameError) Error() string {
 	if e.FrameID != "" {
 		msg += " frame " + e.FrameID
 	}
-	return msg + ": " + e.Err.Error()
+	// The sentinels say "tier: " too; once is enough.
+	return msg + ": " + strings.TrimPrefix(e.Err.Error(), "tier: ")
 }
 
 func (e *FrameError) Unwrap() error { return e.Err }
