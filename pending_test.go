@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -53,6 +54,11 @@ func TestManagerOpensWithALowerTierDownAndConnectsLater(t *testing.T) {
 	}
 	if rep, _ := m.Maintain(ctx); rep.Demoted != 0 {
 		t.Fatalf("frames were demoted into a tier that is not connected: %+v", rep)
+	}
+	// Tier 1 is over its limit: Status says why nothing moves.
+	st, _ = m.Status(ctx)
+	if len(st.Stuck) != 1 || !strings.Contains(st.Stuck[0], "archive) is not connected") {
+		t.Fatalf("Status.Stuck = %q; want tier 1 stuck because the archive is not connected", st.Stuck)
 	}
 	lateServer.up.Store(true)
 	rep, err := m.Maintain(ctx)

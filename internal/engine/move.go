@@ -59,6 +59,12 @@ func (m *Engine) planMove(from *link, to int) (plan, string, bool) {
 		// Cache to cache: the durable copy, if any, already lives below.
 		return p, "", true
 	}
+	for _, l := range m.chain[to-1:] {
+		if !l.connected() {
+			// Not known to be durable until it answers.
+			return p, fmt.Sprintf("%s is not connected yet", l), false
+		}
+	}
 	return p, fmt.Sprintf("%s is a cache and no durable tier lies below it", p.to), false
 }
 

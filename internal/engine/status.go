@@ -120,5 +120,9 @@ func (m *Engine) Status(ctx context.Context) (Status, error) {
 
 // stuckReason says why a tier over its limits cannot demote.
 func stuckReason(l *link, over int, why string) string {
-	return fmt.Sprintf("%s is over its limits by %d frames but cannot demote: %s", l, over, why)
+	frames := "frames"
+	if over == 1 {
+		frames = "frame"
+	}
+	return fmt.Sprintf("%s is over its limits by %d %s but cannot demote: %s", l, over, frames, why)
 }
