@@ -189,8 +189,9 @@ func TestUnknownKeysInsideStorageAreRefusedWithTheirPath(t *testing.T) {
 		`{"storage": {"tiers": {"sqlite": {"maxFrame": 10}}}}`:                          {"storage.tiers.sqlite.maxFrame", `"maxFrames"`},
 		`{"storage": {"tiers": {"redis": {"url": "redis://h/0"}}}}`:                     {"storage.tiers.redis.url", `"connectionString"`},
 		`{"storage": {"tier": {}}}`:                                                     {"storage.tier", `"tiers"`},
-		`{"storage": {"policies": {"evictionPolicy": "LRU"}}}`:                          {"storage.policies.evictionPolicy", ""},
-		`{"storage": {"tiers": {"memcached": {}}}}`:                                     {"storage.tiers.memcached", ""},
+		`{"storage": {"policies": {"evictionPolicy": "LRU"}}}`:                          {"storage.policies.evictionPolicy", "the fields here are "},
+		`{"storage": {"policies": {"eviction": "lru"}}}`:                                {"storage.policies.eviction", `"evictionStrategy"`},
+		`{"storage": {"tiers": {"memcached": {}}}}`:                                     {"storage.tiers.memcached", "the fields here are postgres, redis, sqlite"},
 		`{"auth": {"anything": 1}, "storage": {"tiers": {"sqlite": {"MaxFrames": 1}}}}`: {"storage.tiers.sqlite.MaxFrames", `"maxFrames"`},
 	} {
 		_, err := loadString(t, body)

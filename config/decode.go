@@ -53,7 +53,7 @@ func newObject(raw json.RawMessage, path string, errs *[]error, known []string) 
 }
 
 // unknownReason says that name is not a field, with the closest known
-// name when one is close enough to be a typo.
+// name when one is close enough to be a typo, else every known name.
 func unknownReason(name string, known []string) string {
 	reason := "unknown field"
 	if hint, ok := renamed[name]; ok && slices.Contains(known, hint) {
@@ -65,10 +65,21 @@ func unknownReason(name string, known []string) string {
 			best, bestDist = k, d
 		}
 	}
-	if best != "" {
-		reason += "; did you mean " + strconv.Quote(best) + "?"
+	if best == "" && len(name) >= 4 {
+		// A shortened name: "eviction" for "evictionStrategy".
+		for _, k := range known {
+			if strings.HasPrefix(strings.ToLower(k), strings.ToLower(name)) {
+				best = k
+				break
+			}
+		}
 	}
-	return reason
+	if best != "" {
+		return reason + "; did you mean " + strconv.Quote(best) + "?"
+	}
+	sorted := slices.Clone(known)
+	slices.Sort(sorted)
+	return reason + "; the fields here are " + strings.Join(sorted, ", ")
 }
 
 // renamed maps names of the old flat layout to the spec's.
