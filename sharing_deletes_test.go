@@ -125,9 +125,7 @@ func TestSharedDeleteMissedWhileOffIsSeenAtRestart(t *testing.T) {
 }
 
 func TestSharedUpdateAfterAReadWinsOverAClockAhead(t *testing.T) {
-	s := newSharedServices(t)
-	a := openMachine(t, machineConfig(t.TempDir(), s))
-	b := openMachine(t, machineConfig(t.TempDir(), s))
+	a, b := twoMachines(t)
 	// A's clock runs an hour ahead of B's.
 	tier.SetClock(a, func() time.Time { return time.Now().Add(time.Hour) })
 	ctx := context.Background()

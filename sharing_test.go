@@ -60,6 +60,28 @@ func machineConfig(dir string, s sharedServices) tier.Config {
 	}
 }
 
+// twoMachines opens machines A and B, each with a SQLite file and a state
+// file of its own, over one Redis and one PostgreSQL.
+func twoMachines(t *testing.T) (a, b *tier.Manager) {
+	t.Helper()
+	s := newSharedServices(t)
+	return openMachine(t, machineConfig(t.TempDir(), s)), openMachine(t, machineConfig(t.TempDir(), s))
+}
+
+// putSeenOnB writes n frames of session (none when empty) on a, and waits
+// until b reads each of them.
+func putSeenOnB(t *testing.T, a, b *tier.Manager, session string, n int) []tier.Frame {
+	t.Helper()
+	var frames []tier.Frame
+	for i := range n {
+		frames = append(frames, mustPut(t, a, frame("shared", session, i)))
+	}
+	for _, f := range frames {
+		eventually(t, func() (bool, string) { return reads(b, f.ID, f.Data, f.Version) })
+	}
+	return frames
+}
+
 // openMachine opens a manager with cfg, closed when the test ends.
 func openMachine(t *testing.T, cfg tier.Config) *tier.Manager {
 	t.Helper()
@@ -104,23 +126,18 @@ func reads(m *tier.Manager, id string, data []byte, version uint64) (bool, strin
 }
 
 func TestSharedFramePutOnAIsReadOnB(t *testing.T) {
-	s := newSharedServices(t)
-	a := openMachine(t, machineConfig(t.TempDir(), s))
-	b := openMachine(t, machineConfig(t.TempDir(), s))
-	session := tier.NewID()
-	var frames []tier.Frame
-	for i := range 20 {
-		frames = append(frames, mustPut(t, a, frame("shared", session, i)))
-	}
+	a, b := twoMachines(t)
 	// While A runs: once its replication ran.
-	for _, f := range frames[:10] {
-		eventually(t, func() (bool, string) { return reads(b, f.ID, f.Data, f.Version) })
-	}
+	putSeenOnB(t, a, b, tier.NewID(), 10)
 	// A short-lived process: Close leaves nothing behind.
+	var frames []tier.Frame
+	for i := range 10 {
+		frames = append(frames, mustPut(t, a, frame("shared", "", i)))
+	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range frames[10:] {
+	for _, f := range frames {
 		if ok, why := reads(b, f.ID, f.Data, f.Version); !ok {
 			t.Fatalf("after A closed: %s", why)
 		}
@@ -128,18 +145,10 @@ func TestSharedFramePutOnAIsReadOnB(t *testing.T) {
 }
 
 func TestSharedUpdateOnAIsWhatBReturns(t *testing.T) {
-	s := newSharedServices(t)
-	a := openMachine(t, machineConfig(t.TempDir(), s))
-	b := openMachine(t, machineConfig(t.TempDir(), s))
+	a, b := twoMachines(t)
 	ctx := context.Background()
 	session := tier.NewID()
-	var frames []tier.Frame
-	for i := range 10 {
-		frames = append(frames, mustPut(t, a, frame("shared", session, i)))
-	}
-	for _, f := range frames {
-		eventually(t, func() (bool, string) { return reads(b, f.ID, f.Data, f.Version) })
-	}
+	frames := putSeenOnB(t, a, b, session, 10)
 	// B brings the session up into its own tier 1.
 	if _, err := b.Warm(ctx, tier.WarmOptions{SessionID: session}); err != nil {
 		t.Fatal(err)
@@ -171,18 +180,10 @@ func TestSharedUpdateOnAIsWhatBReturns(t *testing.T) {
 }
 
 func TestSharedDeleteOnAStopsBServingItsCopy(t *testing.T) {
-	s := newSharedServices(t)
-	a := openMachine(t, machineConfig(t.TempDir(), s))
-	b := openMachine(t, machineConfig(t.TempDir(), s))
+	a, b := twoMachines(t)
 	ctx := context.Background()
 	session := tier.NewID()
-	var frames []tier.Frame
-	for i := range 5 {
-		frames = append(frames, mustPut(t, a, frame("shared", session, i)))
-	}
-	for _, f := range frames {
-		eventually(t, func() (bool, string) { return reads(b, f.ID, f.Data, f.Version) })
-	}
+	frames := putSeenOnB(t, a, b, session, 5)
 	if _, err := b.Warm(ctx, tier.WarmOptions{SessionID: session}); err != nil {
 		t.Fatal(err)
 	}
@@ -207,13 +208,7 @@ func TestSharedConcurrentUpdatesHigherVersionWins(t *testing.T) {
 	a := openMachine(t, machineConfig(t.TempDir(), s))
 	b := openMachine(t, machineConfig(t.TempDir(), s))
 	ctx := context.Background()
-	var frames []tier.Frame
-	for i := range 10 {
-		frames = append(frames, mustPut(t, a, frame("shared", "", i)))
-	}
-	for _, f := range frames {
-		eventually(t, func() (bool, string) { return reads(b, f.ID, f.Data, f.Version) })
-	}
+	frames := putSeenOnB(t, a, b, "", 10)
 	// Both machines update every frame at the same time.
 	winners := make([]tier.Frame, len(frames))
 	var wg sync.WaitGroup
