@@ -159,10 +159,14 @@ func (m *Engine) replicationLoop(ctx context.Context) {
 		case <-t.C:
 		case <-m.repl.kick:
 		}
-		for m.repl.length() > 0 && ctx.Err() == nil {
-			if _, err := m.replicateBatch(ctx); err != nil {
-				break // the tier is down: retry on the next tick
+		// One pass takes what is queued now: frames queued again by
+		// the pass itself (lost by the durable tier) wait for the next.
+		for left := m.repl.length(); left > 0 && ctx.Err() == nil; {
+			taken, err := m.replicateBatch(ctx)
+			if err != nil || taken == 0 {
+				break // a tier is down: retry on the next tick
 			}
+			left -= taken
 		}
 	}
 }
