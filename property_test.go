@@ -132,7 +132,7 @@ func TestPropertyNoFrameLostStaleOrResurrected(t *testing.T) {
 					case want == "" && !errors.Is(err, tier.ErrNotFound):
 						rt.Fatalf("Get of deleted frame %s = %v, want ErrNotFound", id, err)
 					case want != "" && err == nil && string(f.Data) != want:
-						rt.Fatalf("frame %s = %s, want %s (stale or wrong)", id, f.Data, want)
+						rt.Fatalf("frame %s = %s from tier %d (version %d), want %s (stale or wrong)", id, f.Data, f.Level, f.Version, want)
 					case want != "" && errors.Is(err, tier.ErrUnavailable) && anyDown:
 						// allowed: the frame lives in a tier that is down
 					case want != "" && err != nil:
