@@ -44,9 +44,13 @@ func (g *gatedTier) Get(ctx context.Context, id string) (driver.Record, bool, er
 // ErrUnavailable.
 func TestCallsBesideAProbeWaitForItsOutcome(t *testing.T) {
 	ctx := context.Background()
+	// Long enough that a read started beside the probe, but scheduled
+	// only after the probe failed (a loaded machine), still finds the
+	// breaker open instead of probing again itself.
+	const cooldown = 200 * time.Millisecond
 	lower := newGatedTier()
 	m, err := tier.New(ctx, tier.Config{ManualMaintenance: true, NoReplication: true, NoPromotion: true, NoPrefetch: true,
-		BreakerCooldown: time.Millisecond},
+		BreakerCooldown: cooldown},
 		tier.TierSpec{Name: "t1", Tier: memdriver.New(true)}, tier.TierSpec{Name: "t2", Tier: lower})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +83,7 @@ func TestCallsBesideAProbeWaitForItsOutcome(t *testing.T) {
 				t.Fatalf("Get with the tier down = %v, want ErrUnavailable", err)
 			}
 			lower.SetFailure(nil)
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(cooldown + 50*time.Millisecond)
 
 			lower.armed <- struct{}{}
 			probeDone := make(chan error, 1)
