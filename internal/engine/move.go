@@ -60,7 +60,7 @@ func (m *Engine) planMove(from *link, to int) (plan, string, bool) {
 		return p, "", true
 	}
 	for _, l := range m.chain[to-1:] {
-		if !l.connected() {
+		if l.isPending() {
 			// Not known to be durable until it answers.
 			return p, fmt.Sprintf("%s is not connected yet", l), false
 		}

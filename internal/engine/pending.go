@@ -20,12 +20,6 @@ import (
 // tier.
 const reconnectEvery = 5 * time.Second
 
-// connected reports whether the tier was opened (it may be down since).
-func (l *link) connected() bool {
-	_, pending := l.h().tier.(*pendingTier)
-	return !pending
-}
-
 // pendingTier stands in for a tier that could not be opened.
 type pendingTier struct {
 	mu     sync.Mutex
