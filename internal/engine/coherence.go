@@ -67,6 +67,21 @@ func (c *coherence) mark(id string) {
 	delete(c.named, id)
 }
 
+// markBroughtUp marks a copy brought up from below fresh, unless a change
+// notification named the frame since it was last known fresh. The copy was
+// read below before it was written to the first tier: a change made
+// elsewhere in between was notified while there was no copy to drop, and
+// marking this one fresh would hide it. Such a copy is compared with the
+// shared tiers on its next read instead (one metadata read).
+func (c *coherence) markBroughtUp(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.named[id] {
+		return
+	}
+	c.fresh[id] = c.epoch.Load()
+}
+
 // name records that a change notification named the frames: they may
 // have been updated or deleted elsewhere.
 func (c *coherence) name(ids []string) {

@@ -353,12 +353,13 @@ func (m *Engine) reconcile(ctx context.Context) error {
 }
 
 // noteShared records that a copy brought up from below is held by the
-// shared tiers at its version, and is fresh.
+// shared tiers at its version, and is fresh unless a notification named
+// the frame meanwhile (coherence.markBroughtUp).
 func (m *Engine) noteShared(ctx context.Context, r driver.Record) {
 	if err := m.state.MarkShared(context.WithoutCancel(ctx), map[string]uint64{r.ID: r.Version}); err != nil {
 		m.log.Debug("shared version not recorded", "frame", r.ID, "err", err)
 	}
-	m.markFresh(r.ID)
+	m.coh.markBroughtUp(r.ID)
 }
 
 // dropSuperseded removes from the first tier the copies another machine
