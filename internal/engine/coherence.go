@@ -146,9 +146,6 @@ func (c *coherence) channel() string {
 	return "live"
 }
 
-// markFresh records that the first tier's copy of id is the newest (just
-// written, or just brought up from the shared tiers).
-func (m *Engine) markFresh(id string) { m.coh.mark(id) }
 
 // subscribe listens to the changes of every shared tier that can tell of
 // them and is not listened to yet. A tier that cannot be subscribed to now
