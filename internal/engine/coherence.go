@@ -146,7 +146,6 @@ func (c *coherence) channel() string {
 	return "live"
 }
 
-
 // subscribe listens to the changes of every shared tier that can tell of
 // them and is not listened to yet. A tier that cannot be subscribed to now
 // is tried again with the reconnections.
