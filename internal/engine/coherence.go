@@ -72,11 +72,14 @@ func (c *coherence) mark(id string) {
 // read below before it was written to the first tier: a change made
 // elsewhere in between was notified while there was no copy to drop, and
 // marking this one fresh would hide it. Such a copy is compared with the
-// shared tiers on its next read instead (one metadata read).
+// shared tiers on its next read instead (one metadata read). Once the
+// named set is full (maxNamed), a name may have been dropped, so no copy
+// brought up is marked: frames other machines write accumulate in the set
+// over a long run, and the guard must not lapse then.
 func (c *coherence) markBroughtUp(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.named[id] {
+	if c.named[id] || len(c.named) >= maxNamed {
 		return
 	}
 	c.fresh[id] = c.epoch.Load()
