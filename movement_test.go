@@ -316,6 +316,29 @@ func TestCompactRemovesStaleCopies(t *testing.T) {
 	}
 }
 
+// A cache copy of the version tier 1 holds is a replica other machines
+// read: Compact keeps it and does not count it as stale.
+func TestCompactKeepsReplicasInTheCache(t *testing.T) {
+	m, peek := memChain{durable: []bool{true, false, true}}.open(t)
+	ctx := context.Background()
+	a := mustPut(t, m, frame("p", "", 1))
+	if err := tier.FlushReplication(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := held(t, peek[1], a.ID); !ok {
+		t.Fatal("setup: the frame was not replicated to the cache")
+	}
+	rep, err := m.Compact(ctx)
+	if err != nil || rep.StaleRemoved != 0 {
+		t.Fatalf("Compact = %+v, %v; want nothing stale", rep, err)
+	}
+	for level, p := range peek {
+		if _, ok := held(t, p, a.ID); !ok {
+			t.Fatalf("Compact removed the replica in tier %d", level+1)
+		}
+	}
+}
+
 // waitFor polls cond for up to 10 seconds: for background work whose end
 // the test cannot otherwise observe. It is not a timing assertion.
 func waitFor(t *testing.T, cond func() bool) {

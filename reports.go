@@ -189,8 +189,8 @@ type CompactReport struct {
 	Abandoned int `json:"abandoned"`
 	// OutboxApplied counts postponed deletes delivered.
 	OutboxApplied int `json:"outbox_applied"`
-	// StaleRemoved counts lower copies older than the frame's copy in a
-	// higher tier, and cache copies a higher tier duplicates.
+	// StaleRemoved counts lower copies older than the frame's copy in the
+	// first tier. Copies of the same version are replicas, and stay.
 	StaleRemoved int `json:"stale_removed"`
 	// Compacted lists the tiers that reclaimed space (VACUUM, retention,
 	// index cleanup).

@@ -15,7 +15,7 @@ func (a *app) compactCommand() *cobra.Command {
 		Use:   "compact",
 		Short: "Clean up and compact every tier; report what was done",
 		Long: `Deliver changes that waited for a tier, finish or roll back interrupted
-moves, remove stale and redundant copies in lower tiers, and compact each
+moves, remove stale copies (older versions) in lower tiers, and compact each
 tier that can be compacted (SQLite VACUUM and FTS optimize, Redis index
 sweep, PostgreSQL retention). What was done is printed even when a tier
 failed on the way; the exit code is then 4, as it is when a tier could not

@@ -15,8 +15,8 @@ type CompactReport struct {
 	Abandoned int `json:"abandoned"`
 	// OutboxApplied counts postponed deletes delivered.
 	OutboxApplied int `json:"outbox_applied"`
-	// StaleRemoved counts lower copies older than the frame's copy in a
-	// higher tier, and cache copies a higher tier duplicates.
+	// StaleRemoved counts lower copies older than the frame's copy in the
+	// first tier. Copies of the same version are replicas, and stay.
 	StaleRemoved int `json:"stale_removed"`
 	// Compacted lists the tiers that reclaimed space (VACUUM, retention,
 	// index cleanup).
@@ -24,7 +24,8 @@ type CompactReport struct {
 }
 
 // Compact cleans up: it finishes interrupted moves, delivers postponed
-// deletes, removes stale copies below the frames of the first tier, and
+// deletes, removes stale copies (older versions) below the frames of the
+// first tier, and
 // asks every tier that can to reclaim space (and to apply its retention).
 // It runs under the mover lease; while another process holds it, Compact
 // fails with ErrBusy.
@@ -65,7 +66,9 @@ func (m *Engine) Compact(ctx context.Context) (CompactReport, error) {
 }
 
 // removeStale walks the frames of the first tier and drops the copies
-// below them that are older, or that sit in a cache.
+// below them that are older. A copy of the same version is a replica
+// (replication, promotion): other machines read it, and demoting the
+// frame is a local delete while it is there, so it stays, in a cache too.
 func (m *Engine) removeStale(ctx context.Context) (int, error) {
 	hot := m.chain[0]
 	removed := 0
@@ -85,16 +88,11 @@ func (m *Engine) removeStale(ctx context.Context) (int, error) {
 			}
 			for _, h := range held {
 				v := top[h.ID]
-				var upTo uint64
-				switch {
-				case h.Version < v && hot.h().durable:
-					upTo = v - 1 // stale: a newer version lives above
-				case !l.h().durable && h.Version == v:
-					upTo = v // a cache copy of a frame the first tier holds
-				default:
+				if h.Version >= v || !hot.h().durable {
 					continue
 				}
-				if err := l.delete(ctx, h.ID, upTo); err == nil {
+				// Stale: a newer version lives above.
+				if err := l.delete(ctx, h.ID, v-1); err == nil {
 					removed++
 				}
 			}
