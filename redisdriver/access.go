@@ -290,13 +290,14 @@ func (s *Store) readMetas(ctx context.Context, ids []string) (alive []driver.Met
 // the prefix, from the indexes, in a bounded number of round trips
 // (bounded together by Options.BatchTimeout). First it drops from the
 // indexes frames that expired since the last sweep, up to a bound, and
-// checks about 512 frames that Redis may have evicted under memory
-// pressure, resuming at each call where the last one stopped: a frame with
-// either key gone is no longer counted. After an eviction the count is
-// exact once Usage has been called about frames/512 times, or after one
-// Compact; it never counts more than Redis holds once a pass is done. If
-// Redis evicted the index itself, Usage counts less until Compact
-// rebuilds it.
+// checks frames that Redis may have evicted under memory pressure: a frame
+// with either key gone is no longer counted. The first call of a Store
+// checks every frame (up to 200 000, within half of BatchTimeout), so a
+// short process counts what Redis holds; later calls check about 512
+// each, resuming where the last one stopped, so a long-running process
+// catches later evictions within about frames/512 calls. Compact checks
+// every frame. If Redis evicted the index itself, Usage counts less until
+// Compact rebuilds it.
 func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	if err := s.check("usage"); err != nil {
 		return driver.Usage{}, err
@@ -306,7 +307,11 @@ func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	if _, err := s.sweep(ctx, sweepRoundsQuick); err != nil {
 		return driver.Usage{}, err
 	}
-	if err := s.checkEvicted(ctx); err != nil {
+	limit := usageCheckPage
+	if s.usageChecked.CompareAndSwap(false, true) {
+		limit = usageFirstCheck
+	}
+	if err := s.checkEvicted(ctx, limit, time.Now().Add(s.opts.BatchTimeout/2)); err != nil {
 		return driver.Usage{}, err
 	}
 	res := s.client.DoMulti(ctx,

@@ -23,8 +23,9 @@ import (
 // recorded expiry has passed, check each frame with PTTL, drop the dead and
 // re-score the renewed. Redis under memory pressure evicts keys one at a
 // time, long before they expire: Candidates checks every frame it is about
-// to return, Usage checks a bounded page of frames per call (checkEvicted),
-// and Compact checks them all.
+// to return, Usage checks every frame on its first call in a process and a
+// bounded page per call after that (checkEvicted), and Compact checks them
+// all.
 
 const (
 	// sweepPage is how many expired-looking members one sweep round checks.
@@ -35,8 +36,12 @@ const (
 	// candidateRounds bounds the pages Candidates reads to fill one answer.
 	candidateRounds = 64
 	// usageCheckPage is how many frames one Usage call checks for
-	// eviction.
+	// eviction, after the first.
 	usageCheckPage = 512
+	// usageFirstCheck is how many frames the first Usage call of a Store
+	// checks, within half its time bound: all of them in most caches, so
+	// a short process (a status command) counts what Redis holds.
+	usageFirstCheck = 200_000
 )
 
 // removeFromIndex drops ids from every index. With upto set, a member is
@@ -129,13 +134,13 @@ func (s *Store) sweepPage(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-// checkEvicted checks about usageCheckPage frames listed by the size hash
-// (the list Usage counts) for eviction, and drops those missing a key from
-// the indexes. It resumes the HSCAN where the previous call stopped, so
-// successive calls cover every frame: a full pass takes about
-// frames/usageCheckPage calls. A durable store is not checked: its Redis
-// never evicts, and Delete keeps its indexes.
-func (s *Store) checkEvicted(ctx context.Context) error {
+// checkEvicted checks about limit frames listed by the size hash (the
+// list Usage counts) for eviction, and drops those missing a key from the
+// indexes. It stops early at the deadline. It resumes the HSCAN where the
+// previous call stopped, so successive calls cover every frame. A durable
+// store is not checked: its Redis never evicts, and Delete keeps its
+// indexes.
+func (s *Store) checkEvicted(ctx context.Context, limit int, deadline time.Time) error {
 	if s.opts.Durable {
 		return nil
 	}
@@ -144,7 +149,10 @@ func (s *Store) checkEvicted(ctx context.Context) error {
 	upto := s.expireAt(time.Now()) // any later expiry was written after the check
 	var dead []string
 	checked := 0
-	for round := 0; round < 8 && checked < usageCheckPage; round++ {
+	// HSCAN may return few or no elements per call: the rounds are bounded
+	// too, at twice the pages the limit needs.
+	rounds := 8 + 2*limit/usageCheckPage
+	for round := 0; round < rounds && checked < limit && (round == 0 || time.Now().Before(deadline)); round++ {
 		entry, err := s.client.Do(ctx, s.client.B().Hscan().Key(s.keys.size).Cursor(cursor).Count(usageCheckPage).Build()).AsScanEntry()
 		if err != nil {
 			return wrapErr("usage (eviction check)", callErr(ctx, err))
