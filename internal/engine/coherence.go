@@ -30,7 +30,13 @@ type coherence struct {
 
 	mu    sync.Mutex
 	fresh map[string]uint64 // frame -> epoch it was validated in
-	named map[string]bool   // frames a change notification named since
+	// named holds the frames change notifications named since they were
+	// last known fresh, each with the sequence number of its last naming
+	// (seq counts namings). Past maxNamed entries the older half is
+	// dropped, and floor is raised to the newest number dropped.
+	named map[string]uint64
+	seq   uint64
+	floor uint64
 	live  map[int]bool      // level -> subscription up
 	// recheck holds the frames notifications named that one background
 	// task (while draining is set) compares with the shared tiers.
@@ -43,7 +49,7 @@ type coherence struct {
 }
 
 func newCoherence() *coherence {
-	c := &coherence{fresh: map[string]uint64{}, named: map[string]bool{}, live: map[int]bool{}, recheck: map[string]bool{}}
+	c := &coherence{fresh: map[string]uint64{}, named: map[string]uint64{}, live: map[int]bool{}, recheck: map[string]bool{}}
 	c.epoch.Store(1)
 	return c
 }
@@ -67,22 +73,30 @@ func (c *coherence) mark(id string) {
 	delete(c.named, id)
 }
 
-// markBroughtUp marks a copy brought up from below fresh, unless a change
-// notification named the frame since it was last known fresh. The copy was
-// read below before it was written to the first tier: a change made
-// elsewhere in between was notified while there was no copy to drop, and
-// marking this one fresh would hide it. Such a copy is compared with the
-// shared tiers on its next read instead (one metadata read). Once the
-// named set is full (maxNamed), a name may have been dropped, so no copy
-// brought up is marked: frames other machines write accumulate in the set
-// over a long run, and the guard must not lapse then.
-func (c *coherence) markBroughtUp(id string) {
+// since returns a mark to take before a copy is read below to be brought
+// up to the first tier, for markBroughtUp.
+func (c *coherence) since() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.named[id] || len(c.named) >= maxNamed {
+	return c.seq
+}
+
+// markBroughtUp marks a copy brought up from below fresh, unless a change
+// notification named the frame after since (taken before the copy was
+// read below). A change made elsewhere between that read and the write to
+// the first tier was notified while there was no copy to drop: marking
+// this one fresh would hide it, so it is compared with the shared tiers
+// on its next read instead (one metadata read). When names after since
+// may have been dropped (since is below floor), the copy is not marked
+// either.
+func (c *coherence) markBroughtUp(id string, since uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if since < c.floor || c.named[id] > since {
 		return
 	}
 	c.fresh[id] = c.epoch.Load()
+	delete(c.named, id)
 }
 
 // name records that a change notification named the frames: they may
@@ -92,22 +106,38 @@ func (c *coherence) name(ids []string) {
 	defer c.mu.Unlock()
 	for _, id := range ids {
 		delete(c.fresh, id)
-		if len(c.named) < maxNamed {
-			c.named[id] = true
+		c.seq++
+		c.named[id] = c.seq
+	}
+	if len(c.named) > maxNamed {
+		c.prune()
+	}
+}
+
+// prune drops the older half of the names: those numbered up to seq -
+// maxNamed/2 (at most maxNamed/2 names are newer, as each naming has its
+// own number); c.mu is held.
+func (c *coherence) prune() {
+	c.floor = c.seq - maxNamed/2
+	for id, n := range c.named {
+		if n <= c.floor {
+			delete(c.named, id)
 		}
 	}
 }
 
 // wasNamed reports whether a notification named the frame since it was
-// last known fresh.
+// last known fresh (as far as the names kept tell).
 func (c *coherence) wasNamed(id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.named[id]
+	return c.named[id] > 0
 }
 
-// maxNamed bounds the frames remembered as named; past it a deletion
-// elsewhere waits for the next notification of the frame.
+// maxNamed bounds the frames remembered as named. A name dropped past it
+// was older than maxNamed/2 others: a copy being brought up meanwhile is
+// not marked fresh, and a deletion elsewhere of a frame whose durable tier
+// keeps no tombstones waits for the next notification of the frame.
 const maxNamed = 100000
 
 func (c *coherence) forget(ids ...string) {

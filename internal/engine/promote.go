@@ -100,6 +100,7 @@ func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 	defer m.locks.lock(rec.ID)()
 	// The frame may have been deleted or moved since it was read: promote
 	// only what the source still holds.
+	since := m.coh.since()
 	if now, ok, err := from.get(ctx, rec.ID); err != nil || !ok || now.Version != rec.Version || m.isDeleted(rec.ID, rec.Version) {
 		return
 	}
@@ -112,7 +113,7 @@ func (m *Engine) promote(ctx context.Context, rec driver.Record, from *link) {
 	}
 	m.up.add(rec.ID, rec.Size, m.now())
 	m.hot.add(1, rec.Size)
-	m.noteShared(ctx, rec)
+	m.noteShared(ctx, rec, since)
 	m.stats.moved(from.level, 1, 1)
 	m.promoter.forget(rec.ID)
 	moved = 1

@@ -354,12 +354,13 @@ func (m *Engine) reconcile(ctx context.Context) error {
 
 // noteShared records that a copy brought up from below is held by the
 // shared tiers at its version, and is fresh unless a notification named
-// the frame meanwhile (coherence.markBroughtUp).
-func (m *Engine) noteShared(ctx context.Context, r driver.Record) {
+// the frame after since, taken before the copy was read below
+// (coherence.markBroughtUp).
+func (m *Engine) noteShared(ctx context.Context, r driver.Record, since uint64) {
 	if err := m.state.MarkShared(context.WithoutCancel(ctx), map[string]uint64{r.ID: r.Version}); err != nil {
 		m.log.Debug("shared version not recorded", "frame", r.ID, "err", err)
 	}
-	m.coh.markBroughtUp(r.ID)
+	m.coh.markBroughtUp(r.ID, since)
 }
 
 // dropSuperseded removes from the first tier the copies another machine

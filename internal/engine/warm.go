@@ -66,6 +66,7 @@ func (m *Engine) warm(ctx context.Context, q driver.Query, skip string) (WarmRep
 			continue
 		}
 		q.Limit = want
+		since := m.coh.since()
 		hits, _, err := l.query(ctx, q)
 		if err != nil {
 			return rep, fmt.Errorf("warm from %s: %w", l, err)
@@ -88,7 +89,7 @@ func (m *Engine) warm(ctx context.Context, q driver.Query, skip string) (WarmRep
 			if up[h.ID] || h.ID == skip {
 				continue
 			}
-			ok, err := m.bringUp(ctx, h.Record)
+			ok, err := m.bringUp(ctx, h.Record, since)
 			if err != nil {
 				return rep, fmt.Errorf("warm into %s: %w", hot, err)
 			}
@@ -137,6 +138,7 @@ func (m *Engine) prefetchParents(ctx context.Context, rec driver.Record) {
 			return // already hot, or the first tier is busy: stop here
 		}
 		var found *driver.Record
+		since := m.coh.since()
 		for _, l := range m.chain[1:] {
 			r, ok, err := l.get(ctx, parent)
 			if err == nil && ok {
@@ -147,7 +149,7 @@ func (m *Engine) prefetchParents(ctx context.Context, rec driver.Record) {
 		if found == nil {
 			return
 		}
-		if ok, err := m.bringUp(ctx, *found); err != nil || !ok {
+		if ok, err := m.bringUp(ctx, *found, since); err != nil || !ok {
 			return
 		}
 		parent = found.ParentID
@@ -156,8 +158,9 @@ func (m *Engine) prefetchParents(ctx context.Context, rec driver.Record) {
 
 // bringUp copies a lower copy to the first tier, unless the frame was
 // deleted: the check and the write happen under the frame's lock, so a
-// concurrent Delete cannot be undone.
-func (m *Engine) bringUp(ctx context.Context, r driver.Record) (bool, error) {
+// concurrent Delete cannot be undone. since is coherence.since, taken
+// before r was read below.
+func (m *Engine) bringUp(ctx context.Context, r driver.Record, since uint64) (bool, error) {
 	if !m.roomFor(ctx, r.Size) {
 		return false, nil
 	}
@@ -172,7 +175,7 @@ func (m *Engine) bringUp(ctx context.Context, r driver.Record) (bool, error) {
 	// back down.
 	m.up.add(r.ID, r.Size, m.now())
 	m.hot.add(1, r.Size)
-	m.noteShared(ctx, r)
+	m.noteShared(ctx, r, since)
 	return true, nil
 }
 
