@@ -37,7 +37,7 @@ type coherence struct {
 	named map[string]uint64
 	seq   uint64
 	floor uint64
-	live  map[int]bool      // level -> subscription up
+	live  map[int]bool // level -> subscription up
 	// recheck holds the frames notifications named that one background
 	// task (while draining is set) compares with the shared tiers.
 	recheck  map[string]bool
