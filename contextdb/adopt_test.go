@@ -3,6 +3,7 @@ package contextdb_test
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -327,5 +328,22 @@ func mustAbsent(t testing.TB, s driver.Tier, id string) {
 	t.Helper()
 	if _, ok, err := s.Get(context.Background(), id); err != nil || ok {
 		t.Fatalf("Get(%s) = ok %v, %v; want not found", id, ok, err)
+	}
+}
+
+// Project directories have spaces and odd characters in their names: the
+// context.db in one is adopted and written like any other.
+func TestContextDBInADirectoryWithSpacesAndURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "My Project #2?x=%41", ".stackmemory", "context.db")
+	createContextDB(t, path, upstreamSchema)
+	s := openStore(t, path)
+	ctx := context.Background()
+	rec := record("6f1c0d2e-4b8a-4e6f-9d3c-2a1b0c9d8e7f", 1, string(frameDocument("spaces", 1)))
+	if err := s.Put(ctx, rec); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	got, ok, err := s.Get(ctx, rec.ID)
+	if err != nil || !ok || got.Version != 1 {
+		t.Fatalf("Get = version %d, %v, %v; want version 1", got.Version, ok, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -14,11 +13,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/ncruces/go-sqlite3"
-	sqlite3driver "github.com/ncruces/go-sqlite3/driver"
 	"github.com/ncruces/go-sqlite3/ext/fts5"
 
 	"github.com/stackmemoryai/tier"
 	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/sqliteconn"
 )
 
 func init() { tier.Register(Scheme, Driver{}) }
@@ -104,18 +103,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 
 func (s *Store) open(ctx context.Context) error {
 	init := connInit(s.opts.BusyTimeout)
-	w, err := sqlite3driver.Open(dataSourceName(s.path, "immediate"), init)
-	if err != nil {
+	var err error
+	if s.w, err = sqliteconn.Open(s.path, sqliteconn.Immediate, init); err != nil {
 		return err
 	}
-	s.w = sqlx.NewDb(w, "sqlite3")
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
-	r, err := sqlite3driver.Open(dataSourceName(s.path, "deferred"), init)
-	if err != nil {
+	if s.r, err = sqliteconn.Open(s.path, sqliteconn.Deferred, init); err != nil {
 		return err
 	}
-	s.r = sqlx.NewDb(r, "sqlite3")
 	s.r.SetMaxOpenConns(s.opts.MaxConns)
 	s.r.SetMaxIdleConns(s.opts.MaxConns)
 	s.wstmts = &stmtCache{} // none yet: adoption runs unprepared
@@ -134,17 +130,6 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	return s.refresh(ctx)
-}
-
-// dataSourceName is the SQLite URI of the file. txlock is "immediate" for
-// the writer (write transactions never fail to upgrade a read lock) and
-// "deferred" for readers; journal files take the mode of the database.
-func dataSourceName(abs, txlock string) string {
-	q := url.Values{}
-	q.Set("_txlock", txlock)
-	q.Set("modeof", abs)
-	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
-	return u.String()
 }
 
 // connInit prepares every connection: busy timeout first, FTS5 (upstream's

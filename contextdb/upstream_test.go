@@ -3,6 +3,7 @@ package contextdb_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -93,7 +94,9 @@ func upstream(t testing.TB, path string) *sqlx.DB {
 }
 
 func openUpstream(path string) (*sqlx.DB, error) {
-	db, err := sqlite3driver.Open("file:"+path, func(c *sqlite3.Conn) error {
+	// A URI, escaped: the path may hold a space, '#' or '?'.
+	u := url.URL{Scheme: "file", Path: path}
+	db, err := sqlite3driver.Open(u.String(), func(c *sqlite3.Conn) error {
 		if err := fts5.Register(c); err != nil {
 			return err
 		}

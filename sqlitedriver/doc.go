@@ -115,15 +115,3 @@ const (
 	// random bytes, many small words).
 	MaxFrameSize = 16 << 20
 )
-
-// wasmMemory is the memory each connection's SQLite (a WebAssembly build)
-// may grow to. Writing a document holds several copies of it at once (the
-// bound value, the row, the text casts and parse of the JSON functions,
-// the concatenated string values, the tokenizer's buffer, which doubles
-// for one huge word), and big allocations fragment a heap that never
-// shrinks: the library's default of 256 MiB ran out after a few documents
-// of 8 to 16 MiB ("sqlite3: out of memory", raised as a panic by the
-// library). Memory is taken only as it is used; 1 GiB holds documents of
-// MaxFrameSize of any kind, one after another and several in one
-// transaction (TestBigDocumentsOneAfterAnother).
-const wasmMemory = 1 << 30

@@ -13,28 +13,39 @@ import (
 	"github.com/stackmemoryai/tier/sqlitedriver"
 )
 
+// The file, its companions and its directory get private modes, in a
+// plain directory and in one whose name holds a space and characters that
+// mean something in a URI (the file opened was once another one, or none).
 func TestFileAndDirectoryModes(t *testing.T) {
 	old := syscall.Umask(0o022) // the usual umask would give 0644 and 0755
 	defer syscall.Umask(old)
-	dir := filepath.Join(t.TempDir(), "home", ".stackmemory")
-	path := filepath.Join(dir, "frames.db")
-	s := openStoreAt(t, path)
-	mustPut(t, s, newRecord(1, `{"a":1}`)) // makes SQLite write the WAL
+	for _, name := range []string{".stackmemory", "My Projects #1?v=%41"} {
+		t.Run(name, func(t *testing.T) {
+			home := t.TempDir()
+			dir := filepath.Join(home, name)
+			path := filepath.Join(dir, "frames.db")
+			s := openStoreAt(t, path)
+			mustPut(t, s, newRecord(1, `{"a":1}`)) // makes SQLite write the WAL
 
-	check := func(name string, want os.FileMode) {
-		t.Helper()
-		fi, err := os.Stat(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := fi.Mode().Perm(); got != want {
-			t.Errorf("%s mode = %o, want %o", filepath.Base(name), got, want)
-		}
+			check := func(name string, want os.FileMode) {
+				t.Helper()
+				fi, err := os.Stat(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fi.Mode().Perm(); got != want {
+					t.Errorf("%s mode = %o, want %o", filepath.Base(name), got, want)
+				}
+			}
+			check(dir, 0o700)
+			check(path, 0o600)
+			check(path+"-wal", 0o600)
+			check(path+"-shm", 0o600)
+			if entries, _ := os.ReadDir(home); len(entries) != 1 {
+				t.Errorf("%d entries beside the directory, want only it", len(entries))
+			}
+		})
 	}
-	check(dir, 0o700)
-	check(path, 0o600)
-	check(path+"-wal", 0o600)
-	check(path+"-shm", 0o600)
 }
 
 func TestSchemaContract(t *testing.T) {

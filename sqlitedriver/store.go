@@ -2,12 +2,9 @@ package sqlitedriver
 
 import (
 	"context"
-	"database/sql"
-	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -15,9 +12,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/ncruces/go-sqlite3"
-	sqlite3driver "github.com/ncruces/go-sqlite3/driver"
 	"github.com/ncruces/go-sqlite3/ext/fts5"
 	"github.com/stackmemoryai/tier/driver"
+	"github.com/stackmemoryai/tier/internal/sqliteconn"
 )
 
 // Scheme is the URL scheme of this driver: "sqlite".
@@ -107,72 +104,21 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 func (s *Store) open(ctx context.Context, o Options) error {
-	dsn := dataSourceName(s.path)
-	w, err := openDB(dsn, connInit(o.BusyTimeout, connPragmas+writerPragmas))
-	if err != nil {
+	var err error
+	if s.w, err = sqliteconn.Open(s.path, sqliteconn.Immediate, connInit(o.BusyTimeout, connPragmas+writerPragmas)); err != nil {
 		return err
 	}
-	s.w = sqlx.NewDb(w, "sqlite3")
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
-	r, err := openDB(dsn, connInit(o.BusyTimeout, connPragmas))
-	if err != nil {
+	if s.r, err = sqliteconn.Open(s.path, sqliteconn.Deferred, connInit(o.BusyTimeout, connPragmas)); err != nil {
 		return err
 	}
-	s.r = sqlx.NewDb(r, "sqlite3")
 	s.r.SetMaxOpenConns(o.MaxConns)
 	s.r.SetMaxIdleConns(o.MaxConns)
 	if err := migrate(ctx, s.w); err != nil {
 		return err
 	}
 	return s.stmts.prepare(ctx, s.r, s.w)
-}
-
-// openDB opens a pool of connections to dsn, each with init run on it and
-// with room for the largest document (see wasmMemory).
-func openDB(dsn string, init func(*sqlite3.Conn) error) (*sql.DB, error) {
-	inner, err := (&sqlite3driver.SQLite{}).OpenConnector(dsn)
-	if err != nil {
-		return nil, err
-	}
-	return sql.OpenDB(connector{inner: inner, init: init}), nil
-}
-
-// connector gives every connection the memory a MaxFrameSize document
-// needs, then runs init on it.
-type connector struct {
-	inner sqldriver.Connector
-	init  func(*sqlite3.Conn) error
-}
-
-func (c connector) Driver() sqldriver.Driver { return c.inner.Driver() }
-
-func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
-	conn, err := c.inner.Connect(sqlite3.WithMaxMemory(ctx, wasmMemory))
-	if err != nil {
-		return nil, err
-	}
-	raw, ok := conn.(interface{ Raw() *sqlite3.Conn })
-	if !ok {
-		_ = conn.Close()
-		return nil, errors.New("sqlitedriver: the SQLite driver gave no raw connection")
-	}
-	if err := c.init(raw.Raw()); err != nil {
-		_ = conn.Close()
-		return nil, err
-	}
-	return conn, nil
-}
-
-// dataSourceName is the SQLite URI of the file: write transactions begin
-// IMMEDIATE (so they never fail to upgrade a read lock under contention),
-// and journal and WAL files take the mode of the database file.
-func dataSourceName(abs string) string {
-	q := url.Values{}
-	q.Set("_txlock", "immediate")
-	q.Set("modeof", abs)
-	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
-	return u.String()
 }
 
 // connInit prepares every new connection: busy timeout first (later

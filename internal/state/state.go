@@ -18,12 +18,23 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/stackmemoryai/tier/internal/sqliteconn"
 )
 
 // Memory is the path that keeps state in memory only, for chains without
 // a local file (tests, embedded hosts that opt out).
 const Memory = ":memory:"
+
+// connInit prepares every connection to the state file.
+func connInit(c *sqlite3.Conn) error {
+	if err := c.BusyTimeout(5 * time.Second); err != nil {
+		return err
+	}
+	return c.Exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;`)
+}
 
 // Store is the state database. It is safe for concurrent use.
 type Store struct {
@@ -73,28 +84,33 @@ CREATE TABLE IF NOT EXISTS tier_stats (
 `
 
 // Open opens (creating if needed) the state file at path, or an in-memory
-// store for Memory. The file gets mode 0600 in a 0700 directory.
+// store for Memory. The file gets mode 0600 in a 0700 directory, and so do
+// its -wal and -shm companions.
 func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)"
+	var db *sqlx.DB
 	if path == Memory {
-		dsn = ":memory:"
+		sqldb, err := driver.Open(Memory)
+		if err != nil {
+			return nil, fmt.Errorf("state: open %s: %w", path, err)
+		}
+		db = sqlx.NewDb(sqldb, "sqlite3")
+		db.SetMaxOpenConns(1) // one connection keeps the memory database alive
 	} else {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		abs, err := filepath.Abs(path)
+		if err != nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		_ = f.Close()
-	}
-	sqldb, err := driver.Open(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("state: open %s: %w", path, err)
-	}
-	db := sqlx.NewDb(sqldb, "sqlite3")
-	if path == Memory {
-		db.SetMaxOpenConns(1) // one connection keeps the memory database alive
+		if db, err = sqliteconn.Open(abs, sqliteconn.Immediate, connInit); err != nil {
+			return nil, fmt.Errorf("state: open %s: %w", path, err)
+		}
 	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		_ = db.Close()

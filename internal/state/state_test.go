@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -132,5 +133,53 @@ func TestRetiredUpToManyAgreesWithRetiredUpTo(t *testing.T) {
 	}
 	if len(got) != 3 || got["a"] != 9 || got["b"] != 11 || got["c"] != 3 {
 		t.Errorf("RetiredUpToMany = %v, want a:9 b:11 c:3", got)
+	}
+}
+
+// A state file in a directory whose name holds characters that mean
+// something in a URI ('#', '?', '%') is that file, with private modes; it
+// was a file named after the part before the '#'.
+func TestStateFileInADirectoryWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "proj#1?x=%41 y")
+	path := filepath.Join(dir, "state.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue(ctx, []Change{{Level: 2, Op: OpDelete, FrameID: "f", Version: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != filepath.Base(dir) {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("beside the state directory: %q; want only %q", names, filepath.Base(dir))
+	}
+	for _, name := range []string{path, path + "-wal"} {
+		st, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(name), st.Mode().Perm())
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if n, err := again.CountPending(ctx); err != nil || n != 1 {
+		t.Fatalf("after reopening: %d pending, %v; want the 1 queued", n, err)
 	}
 }
