@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/stackmemoryai/tier/driver"
@@ -78,11 +79,15 @@ func schemeOf(rawURL string) (string, error) {
 
 // Redact returns rawURL with its password (in the user info or in a
 // "password" query parameter) replaced by "xxxxx", for logs and error
-// messages. A string that is not a URL with a scheme is replaced whole,
-// since it may be a key=value connection string holding a secret.
+// messages. A file path (a SQLite file) is returned as it is. Any other
+// string that is not a URL with a scheme is replaced whole, since it may
+// be a key=value connection string holding a secret.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		if isPath(rawURL) {
+			return rawURL
+		}
 		return "(redacted connection string)"
 	}
 	if q := u.Query(); q.Has("password") {
@@ -90,4 +95,20 @@ func Redact(rawURL string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// isPath reports whether s reads as a file path, which holds no secret:
+// no '=' (key=value settings) or '@' (user info), and no ':' except after
+// a leading '/', '.' or '~', or a drive letter.
+func isPath(s string) bool {
+	if s == "" || strings.ContainsAny(s, "=@") {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(s, "/"), strings.HasPrefix(s, "."), strings.HasPrefix(s, "~"):
+		return true
+	case len(s) > 2 && s[1] == ':' && (s[2] == '\\' || s[2] == '/'):
+		return true
+	}
+	return !strings.Contains(s, ":")
 }

@@ -46,3 +46,27 @@ func TestBadTierURLParametersAreRejected(t *testing.T) {
 		t.Fatalf("unknown parameter: %v, want ErrBadDSN", err)
 	}
 }
+
+// Errors and logs show what the user wrote, without its secrets: a
+// password in a URL is masked, a connection string that is not a URL is
+// hidden whole, and a file path is shown as it is.
+func TestRedact(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://app:s3cret@db:5432/frames", "postgres://app:xxxxx@db:5432/frames"},
+		{"redis://:s3cret@cache:6379/0", "redis://:xxxxx@cache:6379/0"},
+		{"postgres://db/frames?password=s3cret", "postgres://db/frames?password=xxxxx"},
+		{"host=db user=app password=s3cret", "(redacted connection string)"},
+		{"app:s3cret@db/frames", "(redacted connection string)"},
+		{"host:6379:s3cret", "(redacted connection string)"},
+		{"/home/me/My Projects/frames.db", "/home/me/My Projects/frames.db"},
+		{"frames.db", "frames.db"},
+		{"./data/frames.db", "./data/frames.db"},
+		{"~/.stackmemory/frames.db", "~/.stackmemory/frames.db"},
+		{`C:\Users\me\frames.db`, `C:\Users\me\frames.db`},
+		{"sqlite:///home/me/frames.db", "sqlite:///home/me/frames.db"},
+	} {
+		if got := tier.Redact(c.in); got != c.want {
+			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
