@@ -307,12 +307,15 @@ func (s *Store) Usage(ctx context.Context) (driver.Usage, error) {
 	if _, err := s.sweep(ctx, sweepRoundsQuick); err != nil {
 		return driver.Usage{}, err
 	}
-	limit := usageCheckPage
-	if s.usageChecked.CompareAndSwap(false, true) {
+	limit, first := usageCheckPage, !s.usageChecked.Load()
+	if first {
 		limit = usageFirstCheck
 	}
 	if err := s.checkEvicted(ctx, limit, time.Now().Add(s.opts.BatchTimeout/2)); err != nil {
 		return driver.Usage{}, err
+	}
+	if first {
+		s.usageChecked.Store(true) // a call that failed leaves the full check to the next
 	}
 	res := s.client.DoMulti(ctx,
 		s.client.B().Hlen().Key(s.keys.size).Build(),

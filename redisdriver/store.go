@@ -61,8 +61,8 @@ type Store struct {
 	// usageCursor is where the next eviction check of Usage resumes its
 	// HSCAN of the size hash (see checkEvicted).
 	usageCursor atomic.Uint64
-	// usageChecked is set by the first Usage call, which checks every
-	// frame rather than one page.
+	// usageChecked is set by the first Usage call that succeeds, which
+	// checks every frame rather than one page.
 	usageChecked atomic.Bool
 }
 
