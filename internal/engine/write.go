@@ -85,7 +85,8 @@ func (m *Engine) Delete(ctx context.Context, id string) error {
 	defer m.locks.lock(id)()
 	upTo := m.clock.next(m.now(), 0)
 	// The tombstone first: from now on no process moves, promotes or
-	// serves a copy of the frame up to this version.
+	// serves a copy of the frame up to this version. The version the
+	// shared tiers held is forgotten with it.
 	if err := m.state.AddTombstone(ctx, id, upTo); err != nil {
 		return &FrameError{Op: "delete", FrameID: id, Err: fmt.Errorf("record the delete: %w", err)}
 	}
@@ -110,9 +111,6 @@ func (m *Engine) Delete(ctx context.Context, id string) error {
 	m.promoter.forget(id)
 	m.up.remove(id)
 	m.coh.forget(id)
-	if err := m.state.ForgetShared(ctx, []string{id}); err != nil {
-		m.log.Debug("shared version not forgotten", "frame", id, "err", err)
-	}
 	if len(failed) == 0 {
 		return nil
 	}

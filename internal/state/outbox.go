@@ -131,12 +131,24 @@ func (s *Store) ResetStats(ctx context.Context) error {
 }
 
 // AddTombstone records that copies of id up to version upTo are deleted,
-// so that every process sharing the store stops moving or serving them.
+// so that every process sharing the store stops moving or serving them,
+// and forgets the version the shared tiers held (ForgetShared), in one
+// transaction.
 func (s *Store) AddTombstone(ctx context.Context, id string, upTo uint64) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tier_tombstones (frame_id, up_to, created_at) VALUES (?, ?, ?)
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tier_tombstones (frame_id, up_to, created_at) VALUES (?, ?, ?)
 		ON CONFLICT (frame_id) DO UPDATE SET up_to = max(up_to, excluded.up_to), created_at = excluded.created_at`,
-		id, int64(upTo), time.Now().UnixMicro())
-	return err
+		id, int64(upTo), time.Now().UnixMicro()); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tier_shared WHERE frame_id = ?`, id); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // PruneTombstones forgets tombstones recorded before the given time.
