@@ -20,8 +20,9 @@ type Query struct {
 	// Text is a full-text query, the same language in every tier:
 	// words are ANDed, "quoted phrases" match in order, -word excludes a
 	// word, OR between words matches either, word* matches a prefix;
-	// common English words are ignored (see driver.Search for the whole
-	// definition). Without Text, frames come newest first.
+	// common English words are ignored, and so are words past the 32nd
+	// (see driver.Search for the whole definition). Without Text, frames
+	// come newest first.
 	Text string
 	// Limit is the page size; 0 means 50, at most 1000.
 	Limit int

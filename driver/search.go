@@ -30,6 +30,11 @@ import (
 // neither letters nor digits only separate words. Only string values of a
 // JSON document are searched, not its keys or numbers.
 //
+// Only the first [MaxSearchWords] words of a query count, as in web search
+// engines; the rest are ignored (a phrase that crosses the limit is cut
+// there). A term repeated (the same word or phrase, both positive or both
+// negated) counts once.
+//
 // A Search with no positive term ([Search.Empty]) matches nothing.
 type Search struct {
 	// All holds the groups that must each match (AND); a group matches
@@ -51,26 +56,56 @@ type SearchTerm struct {
 // Empty reports whether s has no positive term and so matches nothing.
 func (s Search) Empty() bool { return len(s.All) == 0 }
 
+// MaxSearchWords is how many words of a query count; see [Search].
+const MaxSearchWords = 32
+
 // ParseSearch parses text in the query language described on [Search]. It
 // never fails: what cannot be read as syntax is read as words.
 func ParseSearch(text string) Search {
 	var s Search
 	toks := lexSearch(text)
-	for i := 0; i < len(toks); i++ {
+	budget := MaxSearchWords
+	seen := map[string]bool{} // standalone terms kept, by key
+	// take reports whether t fits in what is left of the budget, cutting
+	// its words to fit.
+	take := func(t *SearchTerm) bool {
+		if budget == 0 {
+			return false
+		}
+		if len(t.Words) > budget {
+			t.Words, t.Prefix = t.Words[:budget], false
+		}
+		budget -= len(t.Words)
+		return true
+	}
+	for i := 0; i < len(toks) && budget > 0; i++ {
 		t := toks[i]
 		switch {
 		case t.or:
 			// An OR joins the group before it with the term after it, when
 			// both exist; otherwise it is dropped.
 			if len(s.All) > 0 && i+1 < len(toks) && !toks[i+1].or && !toks[i+1].neg {
-				last := len(s.All) - 1
-				s.All[last] = append(s.All[last], toks[i+1].term)
 				i++
+				if next := toks[i].term; take(&next) {
+					last := len(s.All) - 1
+					// The group's first term no longer stands alone: the
+					// same term later is not a repeat.
+					delete(seen, searchToken{term: s.All[last][0]}.key())
+					s.All[last] = append(s.All[last], next)
+				}
 			}
+		case seen[t.key()]:
+			// Repeated: it adds nothing.
 		case t.neg:
-			s.None = append(s.None, t.term)
+			if take(&t.term) {
+				seen[t.key()] = true
+				s.None = append(s.None, t.term)
+			}
 		default:
-			s.All = append(s.All, []SearchTerm{t.term})
+			if take(&t.term) {
+				seen[t.key()] = true
+				s.All = append(s.All, []SearchTerm{t.term})
+			}
 		}
 	}
 	return s
@@ -82,6 +117,18 @@ type searchToken struct {
 	term SearchTerm
 	neg  bool
 	or   bool
+}
+
+// key identifies a term and its sign, to find repeated terms.
+func (t searchToken) key() string {
+	k := strings.Join(t.term.Words, " ")
+	if t.term.Prefix {
+		k += "*"
+	}
+	if t.neg {
+		k = "-" + k
+	}
+	return k
 }
 
 // lexSearch splits text into tokens. A quote opens a phrase that runs to

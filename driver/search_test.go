@@ -1,6 +1,7 @@
 package driver_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -90,6 +91,13 @@ func TestParseSearch(t *testing.T) {
 		{"letters of any script", "日本語 テスト", "日本語 テスト"},
 		{"empty text", "", ""},
 		{"only exclusions", "-flaky -websocket", "-flaky -websocket"},
+		{"a repeated word counts once", "flaky flaky test flaky", "flaky test"},
+		{"a repeated exclusion counts once", "test -flaky -flaky", "test -flaky"},
+		{"a word and its exclusion are both kept", "flaky -flaky", "flaky -flaky"},
+		{"a word after an OR group that began with it is kept", "a1 OR b1 a1", "a1|b1 a1"},
+		{"words past the limit are ignored", words(0, driver.MaxSearchWords+5), words(0, driver.MaxSearchWords)},
+		{"a phrase across the limit is cut", words(0, driver.MaxSearchWords-1) + ` "x1 x2 x3"*`, words(0, driver.MaxSearchWords-1) + " x1"},
+		{"a thousand repeats of one word", strings.Repeat("word ", 1000), "word"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := show(driver.ParseSearch(tc.text)); got != tc.want {
@@ -145,4 +153,13 @@ func TestIsStopWord(t *testing.T) {
 			t.Errorf("IsStopWord(%q) = %v, want %v", w, got, stop)
 		}
 	}
+}
+
+// words returns the words wN for N in [from, to), separated by spaces.
+func words(from, to int) string {
+	var w []string
+	for i := from; i < to; i++ {
+		w = append(w, fmt.Sprintf("w%d", i))
+	}
+	return strings.Join(w, " ")
 }

@@ -91,6 +91,21 @@ var searchCases = []struct {
 	{`parser "rewrite landed`, []int{7}},
 	{`NEAR(parser rewrite)`, nil},
 	{`parser' OR 1=1 --`, []int{6, 7}},
+	// Long queries: only the first driver.MaxSearchWords words count, and
+	// a repeated word counts once; no driver fails on them.
+	{strings.Repeat("parser ", 1000), []int{6, 7}},
+	{"parser " + fillerWords(2000, " "), nil},
+	{"websocket OR " + fillerWords(driver.MaxSearchWords-1, " OR ") + " -flaky", []int{0, 1}},
+	{"websocket OR " + fillerWords(driver.MaxSearchWords-2, " OR ") + " -flaky", []int{1}},
+}
+
+// fillerWords returns n words found in no document, joined by sep.
+func fillerWords(n int, sep string) string {
+	w := make([]string, n)
+	for i := range w {
+		w[i] = "zq" + strconv.Itoa(i)
+	}
+	return strings.Join(w, sep)
 }
 
 // testSearchLanguage checks that each text of searchCases matches exactly
