@@ -17,7 +17,7 @@ func (s *Store) Delete(ctx context.Context, id string, upTo uint64) error {
 		if _, err := tx.StmtxContext(ctx, s.stmts.del).ExecContext(ctx, id, clampVersion(upTo)); err != nil {
 			return err
 		}
-		return flushStale(ctx, tx, staleFlushAt)
+		return s.flushStaleEvery(ctx, tx, 1)
 	})
 	return s.fail(ctx, "delete frame "+id, err)
 }
@@ -52,7 +52,18 @@ func (s *Store) DeleteMany(ctx context.Context, dels []driver.Deletion) error {
 				return err
 			}
 		}
-		return flushStale(ctx, tx, staleFlushAt)
+		return s.flushStaleEvery(ctx, tx, len(dels))
 	})
 	return s.fail(ctx, "delete many", err)
+}
+
+// flushStaleEvery counts n deletes of this process and, once every
+// staleCheckEvery of them, empties the queue of deleted frames' index
+// entries if it holds staleFlushAt or more.
+func (s *Store) flushStaleEvery(ctx context.Context, tx *sqlx.Tx, n int) error {
+	if s.deletes.Add(int64(n)) < staleCheckEvery {
+		return nil
+	}
+	s.deletes.Store(0)
+	return flushStale(ctx, tx, staleFlushAt)
 }

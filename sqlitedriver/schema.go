@@ -118,8 +118,14 @@ END;
 // staleFlushAt is the length of the queue of deleted frames' index entries
 // (frames_fts_stale) from which a delete of this package empties it in the
 // same transaction. Each entry costs a step of the search window's walk
-// until then.
-const staleFlushAt = 1000
+// until then. The queue's length is looked up once every staleCheckEvery
+// deletes of a process (counting it cost more than the delete), so with
+// several processes deleting it may grow past staleFlushAt by up to
+// staleCheckEvery per process.
+const (
+	staleFlushAt    = 1000
+	staleCheckEvery = 64
+)
 
 // flushStaleSQL removes the queued index entries of deleted frames, all in
 // one statement, which FTS5 does for a fraction of the cost of one

@@ -90,3 +90,37 @@ func TestDeletedFramesLeaveNoSearchTrace(t *testing.T) {
 		t.Errorf("queue after Compact = %d, %v; want 0", queued, err)
 	}
 }
+
+// Deletes one by one keep the queue of deleted frames' index entries
+// bounded: it is emptied once it holds about 1000 entries, without
+// Compact, so searches do not walk an ever longer queue.
+func TestDeletesOneByOneKeepTheIndexQueueBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "frames.db")
+	s := openStoreAt(t, path)
+	ctx := context.Background()
+	const n = 1300
+	var recs []driver.Record
+	for i := range n {
+		recs = append(recs, newRecord(i, `{"w":"word"}`))
+	}
+	mustPut(t, s, recs...)
+	raw := rawDB(t, path)
+	most := 0
+	for _, r := range recs {
+		if err := s.Delete(ctx, r.ID, driver.AnyVersion); err != nil {
+			t.Fatal(err)
+		}
+		var queued int
+		if err := raw.Get(&queued, `SELECT count(*) FROM frames_fts_stale`); err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, queued)
+	}
+	if most > 1000+64 || most < 1000 {
+		t.Fatalf("the queue held at most %d entries over %d deletes; want it emptied from 1000 on, within 64 deletes", most, n)
+	}
+	var queued int
+	if err := raw.Get(&queued, `SELECT count(*) FROM frames_fts_stale`); err != nil || queued >= n-1000 {
+		t.Fatalf("queue after %d deletes = %d, %v; want it emptied once", n, queued, err)
+	}
+}

@@ -57,6 +57,9 @@ type Store struct {
 	r      *sqlx.DB // the read pool
 	stmts  statements
 	closed atomic.Bool
+	// deletes counts this process's deletes since the queue of deleted
+	// frames' index entries was last looked at (flushStaleEvery).
+	deletes atomic.Int64
 }
 
 var (
