@@ -388,4 +388,11 @@ func TestUnitsAcceptHumanForms(t *testing.T) {
 			t.Errorf("ParseDuration(%q) accepted", in)
 		}
 	}
+	// A refused size says why: not a size, negative, or too large.
+	for in, why := range map[string]string{"lots": "units: B, KB", "5PB": "units: B, KB", "-5MB": "must not be negative",
+		"99999999TB": "more than the largest size"} {
+		if _, err := config.ParseByteSize(in); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseByteSize(%q) = %v; want an error saying %q", in, err, why)
+		}
+	}
 }

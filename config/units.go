@@ -50,8 +50,13 @@ func ParseByteSize(s string) (ByteSize, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f*mult > 1<<62 {
-		return 0, fmt.Errorf("%s is not a size like 500MB or 64KiB", quote(s))
+	switch {
+	case err != nil || math.IsNaN(f):
+		return 0, fmt.Errorf("%s is not a size like 500MB or 64KiB (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)", quote(s))
+	case f < 0:
+		return 0, fmt.Errorf("%s: %w", quote(s), errNegative)
+	case f*mult > 1<<62:
+		return 0, fmt.Errorf("%s is more than the largest size, 4EiB", quote(s))
 	}
 	return ByteSize(math.Round(f * mult)), nil
 }
