@@ -98,7 +98,7 @@ func TestImportContextDB(t *testing.T) {
 	}
 	c := newCLI(t)
 	r := c.ok("", "storage", "import", path)
-	if !strings.Contains(r.stdout, "imported 12 frames from 1 file(s)") {
+	if !strings.Contains(r.stdout, "imported 12 frames from 1 file") {
 		t.Errorf("import of a context.db printed:\n%s%s", r.stdout, r.stderr)
 	}
 	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(before, after) {

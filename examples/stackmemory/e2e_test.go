@@ -199,7 +199,7 @@ func TestImportFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.run("", "storage", "import", good, bad).want(t, exitRejected, "import with a bad line")
-	if !strings.Contains(r.stderr, "bad.jsonl:2:") || !strings.Contains(r.stdout, "imported 3 frames from 2 file(s)") {
+	if !strings.Contains(r.stderr, "bad.jsonl:2:") || !strings.Contains(r.stdout, "imported 3 frames from 2 files") {
 		t.Errorf("import output:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
 	}
 	c.run("", "storage", "import", filepath.Join(dir, "missing.jsonl")).want(t, exitUsage, "import of a missing file")

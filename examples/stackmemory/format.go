@@ -8,6 +8,19 @@ import (
 	"unicode/utf8"
 )
 
+// count says n of a noun: "1 frame", "3 frames", "2 copies".
+func count[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if plural, ok := irregularPlurals[noun]; ok {
+		return fmt.Sprintf("%d %s", n, plural)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+var irregularPlurals = map[string]string{"copy": "copies"}
+
 // humanBytes formats a byte count with a binary unit: "512 B", "1.5 KiB".
 func humanBytes(n int64) string {
 	const unit = 1024

@@ -15,7 +15,7 @@ func TestPartialAnswersWithPostgresDown(t *testing.T) {
 	ids := putDocs(t, c, "demo", oddDocs)
 
 	r := c.run("", "--postgres", down, "storage", "search", "websocket").want(t, exitUnavailable, "search with PostgreSQL down")
-	if !strings.Contains(r.stdout, ids[1]) || !strings.Contains(r.stdout, "1 frames") {
+	if !strings.Contains(r.stdout, ids[1]) || !strings.Contains(r.stdout, "1 frame\n") {
 		t.Errorf("search with PostgreSQL down does not print what tier 1 holds:\n%s", r.stdout)
 	}
 	if !strings.Contains(r.stderr, "not searched") || !strings.Contains(r.stderr, "postgres") || strings.Contains(r.stdout+r.stderr, secret) {

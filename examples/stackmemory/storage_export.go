@@ -74,7 +74,7 @@ code is 4.`,
 				a.notef("%d of %d documents had line breaks between their tokens and were written compacted (the same JSON values)\n", rep.Compacted, rep.Exported)
 			}
 			if err == nil && !a.jsonOut {
-				a.notef("exported %d frames\n", rep.Exported)
+				a.notef("exported %s\n", count(rep.Exported, "frame"))
 			}
 			return nil, err
 		}),
@@ -101,9 +101,9 @@ func (a *app) export(ctx context.Context, m *tier.Manager, q tier.Query, limit i
 	for f, err := range m.All(ctx, q) {
 		if err != nil {
 			if errors.Is(err, tier.ErrUnavailable) {
-				return rep, withCode(exitUnavailable, fmt.Errorf("partial export: %d frames written, the frames of a tier that could not be read are missing: %w", rep.Exported, err))
+				return rep, withCode(exitUnavailable, fmt.Errorf("partial export: %s written, the frames of a tier that could not be read are missing: %w", count(rep.Exported, "frame"), err))
 			}
-			return rep, fmt.Errorf("export stopped after %d frames: %w", rep.Exported, err)
+			return rep, fmt.Errorf("export stopped after %s: %w", count(rep.Exported, "frame"), err)
 		}
 		line, exact, err := exportLine(f)
 		if err != nil {

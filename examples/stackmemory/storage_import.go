@@ -93,7 +93,7 @@ with --sqlite.`,
 					err = importLines(ctx, s, f.name, emit, func(n int64) { bar.set(before + n) })
 				}
 				if err != nil {
-					return rep, fmt.Errorf("%s: stopped after %d frames stored: %w", f.name, rep.Stored, err)
+					return rep, fmt.Errorf("%s: stopped after %s stored: %w", f.name, count(rep.Stored, "frame"), err)
 				}
 				before += f.size
 				bar.set(before)
@@ -108,7 +108,7 @@ with --sqlite.`,
 }
 
 func (rep importReport) text(a *app) {
-	a.printf("imported %d frames from %d file(s)", rep.Stored, rep.Files)
+	a.printf("imported %s from %s", count(rep.Stored, "frame"), count(rep.Files, "file"))
 	if rep.Rejected > 0 {
 		a.printf(", %d rejected", rep.Rejected)
 	}

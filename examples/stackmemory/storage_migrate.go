@@ -46,7 +46,7 @@ A progress bar shows on a terminal, plain lines otherwise (on stderr).`,
 				return nil, fmt.Errorf("migrate needs every tier: %w", err)
 			}
 			if n := s.m.Levels(); opts.ToLevel > n {
-				return nil, usageErrorf("--tier %d: the configured chain has %d tier(s); configure Redis (tier 2) and PostgreSQL (tier 3) with --redis/--postgres, the environment or the config file", opts.ToLevel, n)
+				return nil, usageErrorf("--tier %d: the configured chain has %s; configure Redis (tier 2) and PostgreSQL (tier 3) with --redis/--postgres, the environment or the config file", opts.ToLevel, count(n, "tier"))
 			}
 			total := -1
 			if !opts.DryRun {
@@ -107,9 +107,9 @@ type migrateReport tier.MigrateReport
 
 func (rep migrateReport) text(a *app) {
 	if rep.DryRun {
-		a.printf("dry run: %d frames would move to tier %d\n", rep.Selected, rep.ToLevel)
+		a.printf("dry run: %s would move to tier %d\n", count(rep.Selected, "frame"), rep.ToLevel)
 	} else {
-		a.printf("moved %d frames to tier %d (%d selected, %d skipped)\n", rep.Moved, rep.ToLevel, rep.Selected, rep.Skipped)
+		a.printf("moved %s to tier %d (%d selected, %d skipped)\n", count(rep.Moved, "frame"), rep.ToLevel, rep.Selected, rep.Skipped)
 	}
 	names := make([]string, 0, len(rep.ByTier))
 	for n := range rep.ByTier {

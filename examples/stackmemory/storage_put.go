@@ -63,7 +63,7 @@ tier 1 (SQLite) even when Redis or PostgreSQL are down. A SQLite database
 			err := readFrames(ctx, s.m, "", in, emit, nil)
 			rejected.done()
 			if err != nil {
-				return rep, fmt.Errorf("stopped after %d frames stored: %w", rep.Stored, err)
+				return rep, fmt.Errorf("stopped after %s stored: %w", count(rep.Stored, "frame"), err)
 			}
 			if rep.Rejected > 0 {
 				if !a.jsonOut {

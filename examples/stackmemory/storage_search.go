@@ -130,7 +130,7 @@ func (out searchResult) text(a *app) {
 		t.row(f.ID, humanTime(f.CreatedAt), f.Level, f.ProjectID, snippet(f.Data, 60))
 	}
 	t.flush()
-	a.printf("%d frames\n", len(out.Frames))
+	a.printf("%s\n", count(len(out.Frames), "frame"))
 	if out.Next != "" {
 		a.printf("more: --cursor %s\n", out.Next)
 	}

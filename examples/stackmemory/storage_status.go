@@ -155,7 +155,11 @@ func (st storageStatus) text(a *app) {
 	t.flush()
 	a.printf("\ntotal: %d copies, %s\n", st.Copies, humanBytes(st.Bytes))
 	a.printf("pending: %d moves, %d changes waiting for a tier\n", st.PendingMoves, st.PendingChanges)
-	if !st.SpanComplete {
+	switch {
+	case st.SpanComplete:
+	case st.SpanScanned < spanScanLimit:
+		a.printf("oldest/newest: partial, a tier could not be listed (%s listed)\n", count(st.SpanScanned, "frame"))
+	default:
 		a.printf("oldest/newest: from the %d newest frames only\n", st.SpanScanned)
 	}
 	for _, v := range st.Tiers {

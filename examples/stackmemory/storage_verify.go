@@ -48,7 +48,7 @@ checked.`,
 type verifyReport tier.VerifyReport
 
 func (rep verifyReport) text(a *app) {
-	a.printf("checked %d frames, %d copies: %d problems, %d repaired\n", rep.Checked, rep.Copies, len(rep.Issues), rep.Repaired)
+	a.printf("checked %s, %s: %s, %d repaired\n", count(rep.Checked, "frame"), count(rep.Copies, "copy"), count(len(rep.Issues), "problem"), rep.Repaired)
 	if len(rep.Issues) > 0 {
 		t := newTable(a)
 		t.row("FRAME", "TIER", "PROBLEM", "REPAIRED", "DETAIL")
