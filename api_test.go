@@ -126,6 +126,35 @@ func TestQueryNamesTheTiersItCouldNotAsk(t *testing.T) {
 	}
 }
 
+// A cursor continues the query that made it, page size aside; any other
+// cursor (made up, cut, or of another query) is refused with
+// ErrBadCursor, not read as a start.
+func TestCursorsContinueOnlyTheirQuery(t *testing.T) {
+	m, _ := memChain{durable: []bool{true, true}}.open(t)
+	ctx := context.Background()
+	for i := range 5 {
+		mustPut(t, m, frame("p", "", i))
+	}
+	first, err := m.Query(ctx, tier.Query{ProjectID: "p", Limit: 2})
+	if err != nil || first.Next == "" {
+		t.Fatalf("first page: next %q, %v", first.Next, err)
+	}
+	if next, err := m.Query(ctx, tier.Query{ProjectID: "p", Limit: 3, Cursor: first.Next}); err != nil || len(next.Frames) != 3 {
+		t.Fatalf("the rest with another page size = %d frames, %v; want 3", len(next.Frames), err)
+	}
+	for name, q := range map[string]tier.Query{
+		"made up":         {ProjectID: "p", Cursor: "garbage"},
+		"cut":             {ProjectID: "p", Cursor: first.Next[:len(first.Next)/2]},
+		"well-formed":     {ProjectID: "p", Cursor: "eyJ4IjoxfQ"}, // {"x":1}
+		"another project": {ProjectID: "q", Cursor: first.Next},
+		"another text":    {ProjectID: "p", Text: "task", Cursor: first.Next},
+	} {
+		if page, err := m.Query(ctx, q); !errors.Is(err, tier.ErrBadCursor) || len(page.Frames) != 0 {
+			t.Errorf("%s cursor: %d frames, %v; want ErrBadCursor", name, len(page.Frames), err)
+		}
+	}
+}
+
 func TestAsReachesTheNativeClient(t *testing.T) {
 	ctx := context.Background()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "frames.db")

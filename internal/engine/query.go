@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +67,7 @@ func (m *Engine) Query(ctx context.Context, q Query) (Page, error) {
 		return Page{}, fmt.Errorf("%w: query limit %d is outside 0-%d", ErrBadConfig, q.Limit, maxQueryLimit)
 	}
 	limit := cmp.Or(q.Limit, defaultQueryLimit)
-	cur, err := decodeCursor(q.Cursor, len(m.chain))
+	cur, err := decodeCursor(q.Cursor, len(m.chain), q.fingerprint())
 	if err != nil {
 		return Page{}, err
 	}
@@ -241,22 +243,41 @@ func (m *Engine) shadowed(ctx context.Context, streams []*stream) (map[int]map[s
 	return out, nil
 }
 
-// queryCursor is the position of a query in every tier.
+// queryCursor is the position of a query in every tier, and the query's
+// fingerprint: a cursor continues only the query that made it.
 type queryCursor struct {
 	After []*driver.Cursor `json:"a"`
 	Done  []bool           `json:"d"`
+	Of    string           `json:"q"`
 }
 
-func decodeCursor(s string, levels int) (queryCursor, error) {
-	c := queryCursor{After: make([]*driver.Cursor, levels), Done: make([]bool, levels)}
+// decodeCursor reads a cursor of the query with fingerprint of, for a
+// chain of levels tiers; "" is the start. Anything else fails with
+// ErrBadCursor.
+func decodeCursor(s string, levels int, of string) (queryCursor, error) {
 	if s == "" {
-		return c, nil
+		return queryCursor{After: make([]*driver.Cursor, levels), Done: make([]bool, levels), Of: of}, nil
 	}
+	var c queryCursor
 	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(raw, &c) != nil || len(c.After) != levels || len(c.Done) != levels {
-		return queryCursor{}, ErrBadCursor
+	switch {
+	case err != nil || json.Unmarshal(raw, &c) != nil || len(c.After) != levels || len(c.Done) != levels:
+		return queryCursor{}, fmt.Errorf("%w: pass the Next of a page of the same query, or \"\" for the first page", ErrBadCursor)
+	case c.Of != of:
+		return queryCursor{}, fmt.Errorf("%w: it continues another query (other filters or text); pass \"\" to start this one", ErrBadCursor)
 	}
 	return c, nil
+}
+
+// fingerprint identifies what q selects (not its page size), for cursors.
+func (q Query) fingerprint() string {
+	h := fnv.New64a()
+	for _, f := range []string{q.ProjectID, q.SessionID, q.ParentID, q.Text,
+		q.Since.UTC().Format(time.RFC3339Nano), q.Until.UTC().Format(time.RFC3339Nano)} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 func (c queryCursor) encode() string {
