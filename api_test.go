@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -139,8 +140,11 @@ func TestCursorsContinueOnlyTheirQuery(t *testing.T) {
 	if err != nil || first.Next == "" {
 		t.Fatalf("first page: next %q, %v", first.Next, err)
 	}
-	if next, err := m.Query(ctx, tier.Query{ProjectID: "p", Limit: 3, Cursor: first.Next}); err != nil || len(next.Frames) != 3 {
-		t.Fatalf("the rest with another page size = %d frames, %v; want 3", len(next.Frames), err)
+	// Another page size, and a time bound that moved (a --since 7d run
+	// again): still the same query.
+	rest := tier.Query{ProjectID: "p", Limit: 3, Since: time.Now().Add(-7 * 24 * time.Hour), Cursor: first.Next}
+	if next, err := m.Query(ctx, rest); err != nil || len(next.Frames) != 3 {
+		t.Fatalf("the rest with another page size and bound = %d frames, %v; want 3", len(next.Frames), err)
 	}
 	for name, q := range map[string]tier.Query{
 		"made up":         {ProjectID: "p", Cursor: "garbage"},

@@ -31,8 +31,8 @@ var (
 	// file; Maintain, Migrate and Compact return it at once.
 	ErrBusy = engine.ErrBusy
 	// ErrBadCursor means a Query cursor was not made by the same query
-	// (same filters and text; the page size may change); the message says
-	// what to pass instead.
+	// (same filters and text; the page size and the time bounds may
+	// change); the message says what to pass instead.
 	ErrBadCursor = engine.ErrBadCursor
 	// ErrUnknownDriver means no driver is registered for a URL scheme.
 	ErrUnknownDriver = engine.ErrUnknownDriver

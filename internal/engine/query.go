@@ -269,11 +269,13 @@ func decodeCursor(s string, levels int, of string) (queryCursor, error) {
 	return c, nil
 }
 
-// fingerprint identifies what q selects (not its page size), for cursors.
+// fingerprint identifies what q selects and in which order, for cursors:
+// its filters and text, not its page size nor its time bounds (a bound
+// relative to now, like the command line's --since 7d, moves between
+// pages; a cursor is a position in the order, which does not).
 func (q Query) fingerprint() string {
 	h := fnv.New64a()
-	for _, f := range []string{q.ProjectID, q.SessionID, q.ParentID, q.Text,
-		q.Since.UTC().Format(time.RFC3339Nano), q.Until.UTC().Format(time.RFC3339Nano)} {
+	for _, f := range []string{q.ProjectID, q.SessionID, q.ParentID, q.Text} {
 		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}
