@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("redisdriver: open: %w", ctx.Err())
 		}
+		if speaksOtherProtocol(err) {
+			return nil, fmt.Errorf("%w: redisdriver: open: the server at %s does not speak the Redis protocol (%v); check the host and port",
+				driver.ErrBadDSN, strings.Join(opt.InitAddress, ", "), err)
+		}
 		err = wrapErr("open", err)
 		var reply *rueidis.RedisError
 		if errors.As(err, &reply) && !errors.Is(err, driver.ErrUnavailable) {
@@ -127,6 +132,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	renewBelow := strconv.FormatInt(o.TTL.Milliseconds()*9/10, 10)
 	s.getArgs = append([]string{s.ttl, renewBelow}, metaFields...)
 	return s, nil
+}
+
+// speaksOtherProtocol reports whether err says the server's first reply
+// was not RESP: an HTTP server, PostgreSQL, or anything else listening on
+// the address given for Redis.
+func speaksOtherProtocol(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "received unknown message type: ") ||
+		strings.Contains(msg, "received unexpected number byte: ") ||
+		strings.Contains(msg, "received unexpected simple string message ending without CRLF")
 }
 
 // connect creates the rueidis client, which dials (and, for a cluster,

@@ -142,6 +142,32 @@ func TestOpenUnreachable(t *testing.T) {
 	}
 }
 
+// A Redis URL pointing at a server that is not Redis (here one answering
+// like an HTTP server, a stand-in no real Redis can play) is a
+// configuration error that says so, not an unavailable tier to retry.
+func TestOpenOnAServerThatIsNotRedis(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+			_ = c.Close()
+		}
+	}()
+	_, err = redisdriver.Driver{}.Open(context.Background(), "redis://"+ln.Addr().String()+"/0")
+	if !errors.Is(err, driver.ErrBadDSN) || !strings.Contains(err.Error(), "does not speak the Redis protocol") ||
+		!strings.Contains(err.Error(), ln.Addr().String()) {
+		t.Fatalf("Open = %v; want ErrBadDSN naming the address and the protocol", err)
+	}
+}
+
 // Open gives up when its context ends, even if connecting takes longer,
 // with the context's error: the caller gave up, Redis did not fail.
 func TestOpenHonorsContext(t *testing.T) {
