@@ -47,16 +47,22 @@ const (
 // removeFromIndex drops ids from every index. With upto set, a member is
 // only dropped if its recorded expiry is at most upto, so a frame that was
 // written again since it was seen dead keeps its entry.
+// It runs one script per indexRemoveBatch frames, so a long list (a full
+// eviction check) does not hold Redis for one long script.
 func (s *Store) removeFromIndex(ctx context.Context, upto string, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	res := scriptIndexRemove.run(ctx, s.client, call{keys: s.keys.index(), args: append([]string{upto}, ids...)})
-	if err := res[0].Error(); err != nil {
-		return wrapErr("index cleanup", callErr(ctx, err))
+	for len(ids) > 0 {
+		n := min(len(ids), indexRemoveBatch)
+		res := scriptIndexRemove.run(ctx, s.client, call{keys: s.keys.index(), args: append([]string{upto}, ids[:n]...)})
+		if err := res[0].Error(); err != nil {
+			return wrapErr("index cleanup", callErr(ctx, err))
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
+
+// indexRemoveBatch is how many frames one index cleanup script removes.
+const indexRemoveBatch = 1000
 
 // sweep drops expired frames from the indexes, at most rounds pages of
 // them, and reports whether it reached the end. Each round is bounded by
