@@ -38,7 +38,8 @@ func (m *Manager) Migrate(ctx context.Context, opts MigrateOptions) (MigrateRepo
 
 // Compact cleans up: it finishes interrupted moves, delivers postponed
 // deletes, removes stale copies (older versions) below the frames of the
-// first tier, and asks every tier that can to reclaim space (and to apply its retention).
+// first tier, and asks every tier that can to reclaim space (and to apply
+// its retention).
 // It runs under the mover lease; while another process holds it, Compact
 // fails with ErrBusy.
 func (m *Manager) Compact(ctx context.Context) (CompactReport, error) {

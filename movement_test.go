@@ -291,8 +291,10 @@ func TestGetFromBelowPrefetchesParentChain(t *testing.T) {
 	}
 }
 
+// Without replication, nothing else replaces an older copy below: Compact
+// removes it.
 func TestCompactRemovesStaleCopies(t *testing.T) {
-	m, peek := memChain{durable: []bool{true, true}}.open(t)
+	m, peek := memChain{durable: []bool{true, true}, cfg: tier.Config{NoReplication: true}}.open(t)
 	ctx := context.Background()
 	a := mustPut(t, m, frame("p", "", 1))
 	if _, err := m.Migrate(ctx, tier.MigrateOptions{ToLevel: 2}); err != nil {
@@ -336,6 +338,35 @@ func TestCompactKeepsReplicasInTheCache(t *testing.T) {
 		if _, ok := held(t, p, a.ID); !ok {
 			t.Fatalf("Compact removed the replica in tier %d", level+1)
 		}
+	}
+}
+
+// An older copy below a frame queued for replication stays: the newer
+// version is on its way, and until it lands the older copy is what other
+// machines can read; removed, the frame would look deleted to them.
+func TestCompactKeepsTheOlderCopyOfAFrameQueuedForReplication(t *testing.T) {
+	m, peek := memChain{durable: []bool{true, false, true}, cfg: tier.Config{ReplicationLag: time.Hour}}.open(t)
+	ctx := context.Background()
+	a := mustPut(t, m, frame("p", "", 1))
+	if err := tier.FlushReplication(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	a.Data = []byte(`{"task":"rewritten"}`)
+	a = mustPut(t, m, a) // queued for replication, not copied yet
+	rep, err := m.Compact(ctx)
+	if err != nil || rep.StaleRemoved != 0 {
+		t.Fatalf("Compact = %+v, %v; want nothing removed while the update is queued", rep, err)
+	}
+	for _, level := range []int{2, 3} {
+		if _, ok := held(t, peek[level-1], a.ID); !ok {
+			t.Fatalf("Compact removed tier %d's copy of a frame queued for replication", level)
+		}
+	}
+	if err := tier.FlushReplication(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := held(t, peek[2], a.ID); !ok || got.Version != a.Version {
+		t.Fatalf("after replication tier 3 holds version %d (%v), want %d", got.Version, ok, a.Version)
 	}
 }
 

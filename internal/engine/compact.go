@@ -25,8 +25,8 @@ type CompactReport struct {
 
 // Compact cleans up: it finishes interrupted moves, delivers postponed
 // deletes, removes stale copies (older versions) below the frames of the
-// first tier, and
-// asks every tier that can to reclaim space (and to apply its retention).
+// first tier, and asks every tier that can to reclaim space (and to apply
+// its retention).
 // It runs under the mover lease; while another process holds it, Compact
 // fails with ErrBusy.
 func (m *Engine) Compact(ctx context.Context) (CompactReport, error) {
@@ -69,9 +69,17 @@ func (m *Engine) Compact(ctx context.Context) (CompactReport, error) {
 // below them that are older. A copy of the same version is a replica
 // (replication, promotion): other machines read it, and demoting the
 // frame is a local delete while it is there, so it stays, in a cache too.
+// So does an older copy of a frame queued for replication: the newer
+// version is on its way, and removing the older one now would make the
+// frame look deleted to other machines until it lands. Only metadata is
+// read below. With a first tier that is not durable, nothing is older
+// than a copy that may vanish: nothing is removed.
 func (m *Engine) removeStale(ctx context.Context) (int, error) {
 	hot := m.chain[0]
 	removed := 0
+	if !hot.h().durable {
+		return 0, nil
+	}
 	err := hot.eachFrame(ctx, listFilter{}, func(batch []driver.Meta) error {
 		top := make(map[string]uint64, len(batch))
 		ids := make([]string, len(batch))
@@ -79,20 +87,20 @@ func (m *Engine) removeStale(ctx context.Context) (int, error) {
 			top[mt.ID], ids[i] = mt.Version, mt.ID
 		}
 		for _, l := range m.chain[1:] {
-			held, _, err := l.getSound(ctx, ids)
+			held, err := l.metas(ctx, ids)
 			if err != nil {
 				if errors.Is(err, ErrUnavailable) {
 					continue
 				}
 				return fmt.Errorf("read %s: %w", l, err)
 			}
-			for _, h := range held {
-				v := top[h.ID]
-				if h.Version >= v || !hot.h().durable {
+			for id, h := range held {
+				v := top[id]
+				if h.Version >= v || m.repl.has(id) {
 					continue
 				}
 				// Stale: a newer version lives above.
-				if err := l.delete(ctx, h.ID, v-1); err == nil {
+				if err := l.delete(ctx, id, v-1); err == nil {
 					removed++
 				}
 			}
